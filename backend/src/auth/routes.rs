@@ -1,0 +1,130 @@
+//! `POST /api/auth/signup`, `POST /api/auth/login`, `GET /api/auth/me`.
+
+use axum::{extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    extract::{ClientAddress, CurrentUser},
+    input::{LoginRequest, SignupRequest, normalize_email},
+    password,
+    rate_limit::LoginLimiter,
+    token::TokenKeys,
+    users,
+};
+use crate::{
+    app::AppState,
+    error::{Error, ErrorBody, Result},
+    extract::JsonBody,
+};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(login))
+        .routes(routes!(me))
+}
+
+/// Returned by signup and login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    pub user_id: Uuid,
+    /// JWT (HS256); send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub timezone: String,
+}
+
+/// Create an account and start a session.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest, responses(
+    (status = 201, description = "Account created", body = SessionResponse),
+    (status = 409, description = "Email already registered", body = ErrorBody),
+    (status = 422, description = "Invalid input", body = ErrorBody),
+))]
+async fn signup(
+    State(db): State<PgPool>,
+    State(tokens): State<Arc<TokenKeys>>,
+    JsonBody(request): JsonBody<SignupRequest>,
+) -> Result<(StatusCode, axum::Json<SessionResponse>)> {
+    let account = request.validate()?;
+    let password_hash = password::hash(account.password).await?;
+    let user_id = users::insert(
+        &db,
+        &account.email,
+        &password_hash,
+        account.name.as_deref(),
+        &account.timezone,
+    )
+    .await?;
+    tracing::info!(%user_id, "account created");
+    Ok((StatusCode::CREATED, axum::Json(start_session(&tokens, user_id)?)))
+}
+
+fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
+    let issued = tokens.issue(user_id)?;
+    Ok(SessionResponse {
+        user_id,
+        token: issued.token,
+        expires_at: issued.expires_at,
+    })
+}
+
+/// Start a session with email and password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, description = "Signed in", body = SessionResponse),
+    (status = 401, description = "Bad credentials", body = ErrorBody),
+    (status = 429, description = "Too many attempts", body = ErrorBody),
+))]
+async fn login(
+    State(db): State<PgPool>,
+    State(tokens): State<Arc<TokenKeys>>,
+    State(limiter): State<LoginLimiter>,
+    ClientAddress(client): ClientAddress,
+    JsonBody(request): JsonBody<LoginRequest>,
+) -> Result<axum::Json<SessionResponse>> {
+    let email = normalize_email(&request.email);
+    limiter.check(&email, client)?;
+    let credentials = users::credentials_by_email(&db, &email).await?;
+    let (user_id, stored) = match credentials {
+        Some(found) => (Some(found.id), Some(found.password_hash)),
+        None => (None, None),
+    };
+    let verified = password::verify(request.password, stored).await?;
+    let user_id = match user_id {
+        Some(id) if verified => id,
+        _ => {
+            tracing::info!("login rejected");
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    Ok(axum::Json(start_session(&tokens, user_id)?))
+}
+
+/// The account behind the bearer token.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, description = "Current user", body = MeResponse),
+    (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+))]
+async fn me(State(db): State<PgPool>, user: CurrentUser) -> Result<axum::Json<MeResponse>> {
+    // A valid token for a deleted account is no session at all.
+    let user = users::by_id(&db, user.id).await?.ok_or(Error::Unauthenticated)?;
+    Ok(axum::Json(MeResponse {
+        user_id: user.id,
+        email: user.email,
+        name: user.name,
+        timezone: user.timezone,
+    }))
+}

@@ -1,0 +1,62 @@
+//! SQL for accounts; the only place that touches the `users` table.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// A user as the API shows it.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    pub timezone: String,
+}
+
+/// Credentials looked up at login.
+#[derive(Debug)]
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: String,
+}
+
+pub async fn insert(db: &PgPool, email: &str, password_hash: &str, name: Option<&str>, timezone: &str) -> Result<Uuid> {
+    let result = sqlx::query_scalar!(
+        "insert into users (email, password_hash, name, timezone) values ($1, $2, $3, $4) returning id",
+        email,
+        password_hash,
+        name,
+        timezone
+    )
+    .fetch_one(db)
+    .await;
+    match result {
+        Ok(id) => Ok(id),
+        Err(err) if violates(&err, "users_email_key") => Err(Error::EmailTaken),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn credentials_by_email(db: &PgPool, email: &str) -> Result<Option<Credentials>> {
+    let row = sqlx::query_as!(
+        Credentials,
+        "select id, password_hash from users where email = $1",
+        email
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row)
+}
+
+pub async fn by_id(db: &PgPool, id: Uuid) -> Result<Option<User>> {
+    let row = sqlx::query_as!(User, "select id, email, name, timezone from users where id = $1", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row)
+}
+
+/// True when `err` is a violation of the named constraint.
+fn violates(err: &sqlx::Error, constraint: &str) -> bool {
+    err.as_database_error().and_then(|db_err| db_err.constraint()) == Some(constraint)
+}

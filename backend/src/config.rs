@@ -1,0 +1,175 @@
+//! Typed configuration, read once at start from flags or environment variables (SPEC.md).
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum, error::ContextKind, error::ContextValue, error::ErrorKind};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
+pub const MIN_AUTH_SECRET_BYTES: usize = 32;
+
+/// Runtime configuration of `todo-backend`.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "todo-backend",
+    version,
+    about = "Todo AI Chatbot backend: JSON API, accounts, tasks, chat"
+)]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_secret)]
+    pub database_url: SecretString,
+
+    /// Key that signs session tokens (HS256); at least 32 bytes.
+    #[arg(long, env = "AUTH_SECRET", hide_env_values = true, value_parser = parse_auth_secret)]
+    pub auth_secret: SecretString,
+
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, env = "PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// Which agent engine answers chat messages.
+    #[arg(long, env = "LLM_PROVIDER", value_enum, default_value_t = LlmProvider::Rules)]
+    pub llm_provider: LlmProvider,
+
+    /// Base URL of an OpenAI-compatible Chat Completions API.
+    #[arg(long, env = "LLM_BASE_URL", default_value = "https://api.openai.com/v1")]
+    pub llm_base_url: String,
+
+    /// Model name sent to the LLM provider.
+    #[arg(long, env = "LLM_MODEL")]
+    pub llm_model: Option<String>,
+
+    /// API key for the LLM provider.
+    #[arg(long, env = "LLM_API_KEY", hide_env_values = true, value_parser = parse_secret)]
+    pub llm_api_key: Option<SecretString>,
+
+    /// Log output: `json` (one object per line) or `pretty`.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    pub log_format: LogFormat,
+
+    /// Log filter in `tracing` directive syntax.
+    #[arg(long = "log-filter", env = "RUST_LOG", default_value = "info")]
+    pub log_filter: String,
+
+    /// Seconds that in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
+    /// Seconds after which a request is cancelled with a 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Largest number of pooled database connections per process.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+
+    /// Hours a session token stays valid.
+    #[arg(long, env = "AUTH_TOKEN_TTL_HOURS", default_value_t = 168)]
+    pub auth_token_ttl_hours: u32,
+
+    /// Trust the first `X-Forwarded-For` address as the client (only behind a trusted proxy such as the frontend).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+}
+
+/// Agent engine behind the chat endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LlmProvider {
+    /// Embedded, offline, deterministic rules engine.
+    Rules,
+    /// Any OpenAI-compatible Chat Completions endpoint.
+    Openai,
+}
+
+/// Shape of log lines on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl Config {
+    /// Parses flags and environment; on failure returns a one-line message that never echoes a value.
+    pub fn load() -> Result<Self, String> {
+        Self::try_parse().map_err(|err| match err.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.to_string(),
+            _ => one_line_error(&err),
+        })
+    }
+
+    /// Same as [`Config::load`] but from explicit arguments (tests, tools); the environment still applies.
+    pub fn load_from<I, T>(args: I) -> Result<Self, String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Self::try_parse_from(args).map_err(|err| one_line_error(&err))
+    }
+
+    /// Address string for the listener.
+    pub fn bind_address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    if value.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(SecretString::from(value))
+}
+
+fn parse_auth_secret(value: &str) -> Result<SecretString, String> {
+    let secret = parse_secret(value)?;
+    if secret.expose_secret().len() < MIN_AUTH_SECRET_BYTES {
+        return Err(format!("must be at least {MIN_AUTH_SECRET_BYTES} bytes long"));
+    }
+    Ok(secret)
+}
+
+/// Renders a clap error as `configuration error: NAME …` without the offending value (it may be a secret).
+fn one_line_error(err: &clap::Error) -> String {
+    let arg = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => env_name(arg),
+        Some(ContextValue::Strings(args)) => args.iter().map(|a| env_name(a)).collect::<Vec<_>>().join(", "),
+        _ => String::new(),
+    };
+    let reason = match err.kind() {
+        ErrorKind::MissingRequiredArgument => "is required but not set".to_string(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => match std::error::Error::source(err) {
+            Some(source) => source.to_string(),
+            None => "has an invalid value".to_string(),
+        },
+        _ => return format!("configuration error: {}", first_line(&err.to_string())),
+    };
+    format!("configuration error: {arg} {reason}")
+}
+
+/// `--auth-secret <AUTH_SECRET>` → `AUTH_SECRET`, the name operators actually set.
+fn env_name(arg: &str) -> String {
+    match (arg.find('<'), arg.rfind('>')) {
+        (Some(start), Some(end)) if start < end => arg[start + 1..end].to_string(),
+        _ => arg.to_string(),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default().trim_start_matches("error: ")
+}

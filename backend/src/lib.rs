@@ -1,0 +1,15 @@
+//! `todo-backend`: the JSON API, accounts, tasks and (later) the chat agent of the Todo AI Chatbot.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod lifecycle;
+pub mod metrics;
+pub mod openapi;
+pub mod tasks;
+pub mod telemetry;
+
+pub use app::{AppState, Application, openapi, router};

@@ -1,0 +1,198 @@
+//! The task service: every SQL statement on `tasks`. Each function is scoped to one owner, so a
+//! caller can never read or change another user's task (it is simply "not found").
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{
+    input::{ListFilter, NewTask, TaskPatch},
+    model::{Priority, Task},
+};
+use crate::error::{Error, Result};
+
+/// One page of tasks and how many match the filter in total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    pub total: i64,
+}
+
+const NOT_FOUND: Error = Error::NotFound("task");
+
+pub async fn create(db: &PgPool, user_id: Uuid, task: NewTask) -> Result<Task> {
+    let task = sqlx::query_as!(
+        Task,
+        r#"insert into tasks (user_id, title, description, priority, due_at)
+           values ($1, $2, $3, $4, $5)
+           returning id, user_id, title, description, completed, priority as "priority: Priority",
+                     due_at, created_at, updated_at"#,
+        user_id,
+        task.title,
+        task.description,
+        task.priority as Priority,
+        task.due_at,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(task)
+}
+
+pub async fn get(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
+    sqlx::query_as!(
+        Task,
+        r#"select id, user_id, title, description, completed, priority as "priority: Priority",
+                  due_at, created_at, updated_at
+           from tasks where id = $1 and user_id = $2"#,
+        id,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(NOT_FOUND)
+}
+
+/// Filters, searches, sorts and pages in one statement; the total comes from a window count.
+pub async fn list(db: &PgPool, user_id: Uuid, filter: &ListFilter) -> Result<TaskPage> {
+    let pattern = filter.q.as_deref().map(like_pattern);
+    let rows = sqlx::query!(
+        r#"select id, user_id, title, description, completed, priority as "priority: Priority",
+                  due_at, created_at, updated_at, count(*) over () as "total!"
+           from tasks
+           where user_id = $1
+             and ($2::bool is null or completed = $2)
+             and ($3::text is null or title ilike $3 or description ilike $3)
+           order by
+             case when $4 = 'title' and $5 = 'asc' then lower(title) end asc,
+             case when $4 = 'title' and $5 = 'desc' then lower(title) end desc,
+             case when $4 = 'due_date' and $5 = 'asc' then due_at end asc nulls last,
+             case when $4 = 'due_date' and $5 = 'desc' then due_at end desc nulls last,
+             case when $4 = 'priority' and $5 = 'asc' then priority end asc,
+             case when $4 = 'priority' and $5 = 'desc' then priority end desc,
+             case when $5 = 'asc' then created_at end asc,
+             case when $5 = 'desc' then created_at end desc,
+             case when $5 = 'asc' then id end asc,
+             case when $5 = 'desc' then id end desc
+           limit $6 offset $7"#,
+        user_id,
+        filter.status.completed(),
+        pattern,
+        filter.sort.as_str(),
+        filter.order.as_str(),
+        i64::from(filter.limit),
+        i64::from(filter.offset),
+    )
+    .fetch_all(db)
+    .await?;
+
+    let total = match rows.first() {
+        Some(row) => row.total,
+        // A page past the end has no row to carry the window count.
+        None if filter.offset > 0 => count(db, user_id, filter.status.completed(), pattern.as_deref()).await?,
+        None => 0,
+    };
+    let tasks = rows
+        .into_iter()
+        .map(|row| Task {
+            id: row.id,
+            user_id: row.user_id,
+            title: row.title,
+            description: row.description,
+            completed: row.completed,
+            priority: row.priority,
+            due_at: row.due_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+        .collect();
+    Ok(TaskPage { tasks, total })
+}
+
+async fn count(db: &PgPool, user_id: Uuid, completed: Option<bool>, pattern: Option<&str>) -> Result<i64> {
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "total!" from tasks
+           where user_id = $1
+             and ($2::bool is null or completed = $2)
+             and ($3::text is null or title ilike $3 or description ilike $3)"#,
+        user_id,
+        completed,
+        pattern,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(total)
+}
+
+/// Applies the fields present in `patch`; the others keep their values.
+pub async fn update(db: &PgPool, user_id: Uuid, id: i64, patch: TaskPatch) -> Result<Task> {
+    sqlx::query_as!(
+        Task,
+        r#"update tasks set
+             title = coalesce($3, title),
+             description = case when $4 then $5 else description end,
+             priority = coalesce($6, priority),
+             due_at = case when $7 then $8 else due_at end,
+             completed = coalesce($9, completed)
+           where id = $1 and user_id = $2
+           returning id, user_id, title, description, completed, priority as "priority: Priority",
+                     due_at, created_at, updated_at"#,
+        id,
+        user_id,
+        patch.title,
+        patch.description.is_some(),
+        patch.description.flatten(),
+        patch.priority as Option<Priority>,
+        patch.due_at.is_some(),
+        patch.due_at.flatten(),
+        patch.completed,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(NOT_FOUND)
+}
+
+/// Flips `completed`.
+pub async fn toggle(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
+    sqlx::query_as!(
+        Task,
+        r#"update tasks set completed = not completed
+           where id = $1 and user_id = $2
+           returning id, user_id, title, description, completed, priority as "priority: Priority",
+                     due_at, created_at, updated_at"#,
+        id,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(NOT_FOUND)
+}
+
+/// Deletes the task and returns it as it was.
+pub async fn delete(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
+    sqlx::query_as!(
+        Task,
+        r#"delete from tasks where id = $1 and user_id = $2
+           returning id, user_id, title, description, completed, priority as "priority: Priority",
+                     due_at, created_at, updated_at"#,
+        id,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(NOT_FOUND)
+}
+
+/// `%text%` for ILIKE with the user's `%`, `_` and `\` matched literally.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

