@@ -11,7 +11,7 @@ use axum::{
 };
 use common::TestApp;
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgPool, postgres::PgPoolOptions};
 
 #[sqlx::test]
 async fn health_and_readiness(db: PgPool) {
@@ -73,8 +73,15 @@ async fn request_ids_are_echoed_or_generated(db: PgPool) {
 
 #[sqlx::test]
 async fn slow_requests_are_cancelled_with_a_json_503(db: PgPool) {
-    // With a zero budget, anything that has to wait (here: the database) runs out of time.
-    let app = TestApp::with_args(db, &["--request-timeout-secs", "0"]);
+    // A one-connection pool whose connection the test holds: readiness waits for it (up to its
+    // own 2 s) and the 1 s request timeout fires first.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*db.connect_options()).clone())
+        .await
+        .unwrap();
+    let _held = pool.acquire().await.unwrap();
+    let app = TestApp::with_args(pool.clone(), &["--request-timeout-secs", "1"]);
     let response = app.get("/readyz", None).await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.error_code(), "timeout");

@@ -117,7 +117,8 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero(db: PgPool) {
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(first.as_bytes()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Give the server time to parse the head: only then is the request "in flight" rather than an idle connection.
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     backend.signal("TERM").await;
     let port = backend.port;
