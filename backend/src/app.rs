@@ -9,6 +9,7 @@ use axum::{
     extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
     http::Response,
     middleware,
+    response::IntoResponse,
 };
 use secrecy::ExposeSecret;
 use sqlx::{PgPool, postgres::PgConnectOptions, postgres::PgPoolOptions};
@@ -125,8 +126,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-use axum::response::IntoResponse;
-
 fn request_span(request: &Request) -> Span {
     let route = request
         .extensions()
@@ -204,10 +203,13 @@ impl Application {
             tokio::time::sleep(grace).await;
         };
         tokio::select! {
-            result = server => result.context("server error")?,
+            result = server => {
+                result.context("server error")?;
+                // Every request has finished, so every connection is back in the pool.
+                db.close().await;
+            }
             () = deadline => tracing::warn!("grace period over; exiting with requests still in flight"),
         }
-        db.close().await;
         tracing::info!("stopped");
         Ok(())
     }
