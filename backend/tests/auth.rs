@@ -104,6 +104,11 @@ async fn invalid_signups_are_422_with_field_errors_and_create_nothing(db: PgPool
             json!({"email": "a@example.com", "password": PASSWORD, "name": "n".repeat(101)}),
             "name",
         ),
+        (
+            json!({"email": "a@example.com", "password": PASSWORD, "name": "nul\u{0}"}),
+            "name",
+        ),
+        (json!({"email": "nul\u{0}@example.com", "password": PASSWORD}), "email"),
     ];
     for (body, field) in cases {
         let response = app.call(Method::POST, "/api/auth/signup", None, Some(body)).await;
@@ -159,7 +164,20 @@ async fn bad_credentials_are_401_and_do_not_reveal_which_part_was_wrong(db: PgPo
         .await;
     assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_email.status, StatusCode::UNAUTHORIZED);
+    let nul_email = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "nul\u{0}@example.com", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(wrong_password.json(), unknown_email.json());
+    assert_eq!(
+        nul_email.json(),
+        unknown_email.json(),
+        "an impossible email is just unknown, not a 500"
+    );
     assert_eq!(wrong_password.error_code(), "invalid_credentials");
 }
 

@@ -141,6 +141,8 @@ async fn bad_query_parameters_are_422(db: PgPool) {
         "limit=501",
         "limit=-1",
         "offset=x",
+        "offset=2147483648",
+        "q=nul%00byte",
     ] {
         let response = app
             .get(&format!("/api/{}/tasks?{query}", me.user_id), Some(&me.token))

@@ -28,6 +28,9 @@ async fn invalid_fields_are_422_with_the_field_named(db: PgPool) {
         (json!({"title": "ok", "due_at": "tomorrow"}), "due_at"),
         (json!({"title": "ok", "due_at": "2026-13-45T25:00:00Z"}), "due_at"),
         (json!({"description": "no title"}), "title"),
+        // PostgreSQL text cannot hold NUL: refused up front instead of failing in the database.
+        (json!({"title": "nul\u{0}byte"}), "title"),
+        (json!({"title": "ok", "description": "nul\u{0}byte"}), "description"),
     ];
     for (body, field) in cases {
         for (method, uri) in [

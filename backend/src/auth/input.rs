@@ -3,9 +3,15 @@
 use std::str::FromStr;
 
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{
+    ToSchema,
+    openapi::{Object, ObjectBuilder, schema::SchemaType, schema::Type},
+};
 
-use crate::error::{Error, FieldErrors, Result};
+use crate::{
+    error::{Error, FieldErrors, Result},
+    tasks::input::NUL_PROBLEM,
+};
 
 const MIN_PASSWORD_CHARS: usize = 8;
 /// Upper bound so nobody can make the server hash megabytes.
@@ -16,15 +22,16 @@ const MAX_NAME_CHARS: usize = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     pub email: String,
-    /// At least 8 characters.
-    #[schema(example = "correct horse battery")]
+    /// 8–256 characters.
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 256)]
     pub password: String,
-    #[schema(example = "Ada")]
+    /// Display name, up to 100 characters.
+    #[schema(example = "Ada", max_length = 100, pattern = r"^[^\u0000]*$")]
     pub name: Option<String>,
     /// IANA time zone name; defaults to UTC.
-    #[schema(example = "Europe/Berlin")]
+    #[schema(schema_with = timezone_schema)]
     pub timezone: Option<String>,
 }
 
@@ -70,6 +77,9 @@ impl SignupRequest {
         if name.as_ref().is_some_and(|name| name.chars().count() > MAX_NAME_CHARS) {
             problems.insert("name".into(), format!("must be at most {MAX_NAME_CHARS} characters"));
         }
+        if name.as_ref().is_some_and(|name| name.contains('\0')) {
+            problems.insert("name".into(), NUL_PROBLEM.into());
+        }
         let timezone = self
             .timezone
             .map(|tz| tz.trim().to_string())
@@ -92,6 +102,21 @@ impl SignupRequest {
     }
 }
 
+/// Every IANA zone name the server knows, so clients can offer exactly the accepted values.
+fn timezone_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some("IANA time zone name; defaults to UTC."))
+        .examples(["Europe/Berlin"])
+        .enum_values(Some(
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .map(|tz| serde_json::Value::from(tz.name()))
+                .chain([serde_json::Value::Null]),
+        ))
+        .build()
+}
+
 /// Emails compare case-insensitively: stored and looked up trimmed and lower-cased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -108,7 +133,7 @@ fn looks_like_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 #[cfg(test)]

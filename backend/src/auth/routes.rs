@@ -51,7 +51,9 @@ pub struct MeResponse {
 /// Create an account and start a session.
 #[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest, responses(
     (status = 201, description = "Account created", body = SessionResponse),
+    (status = 400, description = "Body is not valid JSON", body = ErrorBody),
     (status = 409, description = "Email already registered", body = ErrorBody),
+    (status = 415, description = "Body is not JSON", body = ErrorBody),
     (status = 422, description = "Invalid input", body = ErrorBody),
 ))]
 async fn signup(
@@ -85,7 +87,10 @@ fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
 /// Start a session with email and password.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in", body = SessionResponse),
+    (status = 400, description = "Body is not valid JSON", body = ErrorBody),
     (status = 401, description = "Bad credentials", body = ErrorBody),
+    (status = 415, description = "Body is not JSON", body = ErrorBody),
+    (status = 422, description = "Body is not a login request", body = ErrorBody),
     (status = 429, description = "Too many attempts", body = ErrorBody),
 ))]
 async fn login(

@@ -39,6 +39,10 @@ pub async fn insert(db: &PgPool, email: &str, password_hash: &str, name: Option<
 }
 
 pub async fn credentials_by_email(db: &PgPool, email: &str) -> Result<Option<Credentials>> {
+    if email.contains('\0') {
+        // PostgreSQL text cannot hold NUL, so no stored email matches it (and the query would fail).
+        return Ok(None);
+    }
     let row = sqlx::query_as!(
         Credentials,
         "select id, password_hash from users where email = $1",

@@ -12,22 +12,28 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 500;
+/// Largest offset: the OpenAPI type of `offset` is int32.
+const MAX_OFFSET: u32 = i32::MAX as u32;
 const MAX_QUERY_CHARS: usize = 200;
+/// PostgreSQL text cannot hold U+0000, so it is refused up front rather than failing in the database;
+/// the `pattern`s in the schemas below say the same to API clients.
+pub const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
 
 /// Body of `POST /api/{user_id}/tasks`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTaskRequest {
-    /// Required; 1–200 characters after trimming.
-    #[schema(example = "Buy groceries", required = true)]
+    /// Required; at most 200 characters, not blank; stored trimmed.
+    #[schema(value_type = String, example = "Buy groceries", required = true, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     /// Up to 1000 characters.
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
-    /// `low`, `medium` (default) or `high`.
-    #[schema(example = "medium")]
+    /// Defaults to `medium`.
+    #[schema(value_type = Option<Priority>, example = "medium")]
     pub priority: Option<String>,
     /// RFC 3339 timestamp.
-    #[schema(example = "2026-12-03T17:00:00+01:00")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-03T17:00:00+01:00")]
     pub due_at: Option<String>,
 }
 
@@ -36,13 +42,18 @@ pub struct NewTaskRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskPatchRequest {
+    /// At most 200 characters, not blank; stored trimmed.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
+    /// Up to 1000 characters; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000]*$")]
     pub description: Option<Option<String>>,
+    #[schema(value_type = Option<Priority>)]
     pub priority: Option<String>,
+    /// RFC 3339 timestamp; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Option<String>>,
     pub completed: Option<bool>,
 }
@@ -116,10 +127,15 @@ impl TaskPatchRequest {
     }
 }
 
+/// The limit counts the title as sent, so it agrees with `maxLength` in the OpenAPI schema; the
+/// stored title is the trimmed one.
 fn check_title(title: String, problems: &mut FieldErrors) -> Option<String> {
-    let title = title.trim();
     let chars = title.chars().count();
-    if chars == 0 {
+    let title = title.trim();
+    if title.contains('\0') {
+        problems.insert("title".into(), NUL_PROBLEM.into());
+        None
+    } else if title.is_empty() {
         problems.insert("title".into(), "must not be empty".into());
         None
     } else if chars > MAX_TITLE_CHARS {
@@ -136,6 +152,10 @@ fn check_title(title: String, problems: &mut FieldErrors) -> Option<String> {
 /// An empty description is stored as no description.
 fn check_description(text: String, problems: &mut FieldErrors) -> Option<String> {
     let chars = text.chars().count();
+    if text.contains('\0') {
+        problems.insert("description".into(), NUL_PROBLEM.into());
+        return None;
+    }
     if chars > MAX_DESCRIPTION_CHARS {
         problems.insert(
             "description".into(),
@@ -180,16 +200,22 @@ where
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `all` (default), `pending` or `completed`.
+    #[param(inline)]
     pub status: Option<StatusFilter>,
     /// Case-insensitive text to find in title or description.
+    #[param(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub q: Option<String>,
     /// `created` (default), `title`, `due_date` or `priority`.
+    #[param(inline)]
     pub sort: Option<SortKey>,
     /// `asc` or `desc`; defaults to newest first, A–Z, soonest due, highest priority.
+    #[param(inline)]
     pub order: Option<SortOrder>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// Rows to skip, default 0.
+    #[param(minimum = 0, maximum = 2147483647)]
     pub offset: Option<u32>,
 }
 
@@ -224,6 +250,15 @@ impl ListQuery {
                 "q must be at most {MAX_QUERY_CHARS} characters"
             )));
         }
+        let offset = self.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(Error::InvalidQuery(format!(
+                "offset must be between 0 and {MAX_OFFSET}"
+            )));
+        }
+        if q.as_ref().is_some_and(|q| q.contains('\0')) {
+            return Err(Error::InvalidQuery(format!("q {NUL_PROBLEM}")));
+        }
         let sort = self.sort.unwrap_or_default();
         Ok(ListFilter {
             status: self.status.unwrap_or_default(),
@@ -231,7 +266,7 @@ impl ListQuery {
             sort,
             order: self.order.unwrap_or(sort.default_order()),
             limit,
-            offset: self.offset.unwrap_or(0),
+            offset,
         })
     }
 }
@@ -243,10 +278,15 @@ mod tests {
     #[test]
     fn title_is_trimmed_and_bounded_in_characters_not_bytes() {
         let task = NewTaskRequest {
-            title: Some(format!("  {}  ", "é".repeat(200))),
+            title: Some("é".repeat(200)),
             ..Default::default()
         };
         assert_eq!(task.validate().unwrap().title.chars().count(), 200);
+        let task = NewTaskRequest {
+            title: Some(format!("  {}\n", "x".repeat(10))),
+            ..Default::default()
+        };
+        assert_eq!(task.validate().unwrap().title, "x".repeat(10));
         let task = NewTaskRequest {
             title: Some("é".repeat(201)),
             ..Default::default()
