@@ -95,9 +95,10 @@ pub enum LogFormat {
 
 impl Config {
     /// Parses flags and environment; on failure returns a one-line message that never echoes a value.
+    /// `--help` and `--version` print to stdout and exit 0 here, as clap does.
     pub fn load() -> Result<Self, String> {
         Self::try_parse().map_err(|err| match err.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.to_string(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.exit(),
             _ => one_line_error(&err),
         })
     }
@@ -154,7 +155,9 @@ fn one_line_error(err: &clap::Error) -> String {
     let reason = match err.kind() {
         ErrorKind::MissingRequiredArgument => "is required but not set".to_string(),
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => match std::error::Error::source(err) {
-            Some(source) => source.to_string(),
+            // Our own parsers phrase a complete rule ("must be …"); clap's built-in ones a bare reason.
+            Some(source) if source.to_string().starts_with("must") => source.to_string(),
+            Some(source) => format!("is invalid: {source}"),
             None => "has an invalid value".to_string(),
         },
         _ => return format!("configuration error: {}", first_line(&err.to_string())),

@@ -61,6 +61,21 @@ async fn refuses_to_start_without_required_config_in_one_line() {
         "todo-backend: configuration error: AUTH_SECRET must be at least 32 bytes long\n"
     );
     assert!(!out.contains(weak), "the secret is never echoed");
+
+    let valid = [("DATABASE_URL", "postgres://localhost/x"), ("AUTH_SECRET", AUTH_SECRET)];
+    let (code, out) = run_binary(&[], &[valid[0], valid[1], ("PORT", "eighty")]).await;
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        out,
+        "todo-backend: configuration error: PORT is invalid: invalid digit found in string\n"
+    );
+
+    let (code, out) = run_binary(&["--help"], &[]).await;
+    assert_eq!(code, Some(0), "help is not an error");
+    assert!(
+        out.contains("[env: DATABASE_URL]") && out.contains("[env: AUTH_SECRET]"),
+        "{out}"
+    );
 }
 
 #[sqlx::test]

@@ -24,7 +24,8 @@ pub const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
 #[serde(deny_unknown_fields)]
 pub struct NewTaskRequest {
     /// Required; at most 200 characters, not blank; stored trimmed.
-    #[schema(value_type = String, example = "Buy groceries", required = true, max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(value_type = String, required = true, example = "Buy groceries",
+             max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     /// Up to 1000 characters.
     #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]

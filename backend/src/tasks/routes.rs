@@ -102,7 +102,8 @@ async fn get_task(scope: UserScope, State(db): State<PgPool>, TaskId(id): TaskId
     responses(
         (status = 200, body = Task),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody),
     ))]
 async fn update_task(
     scope: UserScope,
