@@ -130,17 +130,22 @@ impl Config {
     }
 }
 
-fn parse_secret(value: &str) -> Result<SecretString, String> {
+/// A rule our own parsers enforce, phrased as a complete predicate ("must be …").
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Rule(String);
+
+fn parse_secret(value: &str) -> Result<SecretString, Rule> {
     if value.is_empty() {
-        return Err("must not be empty".into());
+        return Err(Rule("must not be empty".into()));
     }
     Ok(SecretString::from(value))
 }
 
-fn parse_auth_secret(value: &str) -> Result<SecretString, String> {
+fn parse_auth_secret(value: &str) -> Result<SecretString, Rule> {
     let secret = parse_secret(value)?;
     if secret.expose_secret().len() < MIN_AUTH_SECRET_BYTES {
-        return Err(format!("must be at least {MIN_AUTH_SECRET_BYTES} bytes long"));
+        return Err(Rule(format!("must be at least {MIN_AUTH_SECRET_BYTES} bytes long")));
     }
     Ok(secret)
 }
@@ -155,9 +160,11 @@ fn one_line_error(err: &clap::Error) -> String {
     let reason = match err.kind() {
         ErrorKind::MissingRequiredArgument => "is required but not set".to_string(),
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => match std::error::Error::source(err) {
-            // Our own parsers phrase a complete rule ("must be …"); clap's built-in ones a bare reason.
-            Some(source) if source.to_string().starts_with("must") => source.to_string(),
-            Some(source) => format!("is invalid: {source}"),
+            Some(source) => match source.downcast_ref::<Rule>() {
+                Some(rule) => rule.to_string(),
+                // clap's built-in parsers give a bare reason, e.g. "invalid digit found in string".
+                None => format!("is invalid: {source}"),
+            },
             None => "has an invalid value".to_string(),
         },
         _ => return format!("configuration error: {}", first_line(&err.to_string())),

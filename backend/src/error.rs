@@ -15,6 +15,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Field name → what is wrong with it, for 422 responses.
 pub type FieldErrors = BTreeMap<String, String>;
 
+/// PostgreSQL text cannot hold U+0000, so every text input refuses it up front with this problem
+/// rather than failing in the database.
+pub const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("authentication required: send a valid bearer token")]

@@ -78,3 +78,9 @@ pg_stop() {
   rm -rf "$PG_DIR"
   PG_DIR=
 }
+
+# URL of a scratch database NAME on the server of $DATABASE_URL (same role, host and options).
+pg_scratch_url() {
+  local base=${DATABASE_URL%%\?*}
+  printf '%s/%s%s\n' "${base%/*}" "$1" "${DATABASE_URL#"$base"}"
+}

@@ -47,3 +47,17 @@ ensure_system_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# A fresh AUTH_SECRET (64 base64 characters) for local runs.
+random_secret() { head -c 48 /dev/urandom | base64 | tr -d '\n'; }
+
+# Waits up to 30 s until BINARY's healthcheck subcommand sees URL answer 200.
+wait_ready() {
+  local binary=$1 url=$2
+  for _ in $(seq 1 150); do
+    "$binary" healthcheck "$url" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "error: $url never became ready" >&2
+  return 1
+}

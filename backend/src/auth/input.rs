@@ -8,10 +8,7 @@ use utoipa::{
     openapi::{Object, ObjectBuilder, schema::SchemaType, schema::Type},
 };
 
-use crate::{
-    error::{Error, FieldErrors, Result},
-    tasks::input::NUL_PROBLEM,
-};
+use crate::error::{Error, FieldErrors, NUL_PROBLEM, Result};
 
 const MIN_PASSWORD_CHARS: usize = 8;
 /// Upper bound so nobody can make the server hash megabytes.

@@ -24,7 +24,13 @@ static SPARE_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 /// Runs argon2 work on a blocking thread (it would stall the async workers), a few at a time.
 async fn run_bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    let _permit = HASHING.acquire().await.map_err(|err| Error::Internal(err.into()))?;
+    let permit = HASHING.acquire().await.map_err(|err| Error::Internal(err.into()))?;
+    // The permit lives on the blocking thread: if the request is cancelled, the hash still runs to
+    // the end and must keep its slot (and its buffer) until then.
+    let work = move || {
+        let _permit = permit;
+        work()
+    };
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| Error::Internal(err.into()))?

@@ -6,7 +6,8 @@ use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Priority, SortKey, SortOrder, StatusFilter};
-use crate::error::{Error, FieldErrors, Result};
+// The `pattern`s in the schemas below tell API clients the NUL rule too.
+use crate::error::{Error, FieldErrors, NUL_PROBLEM, Result};
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
@@ -15,9 +16,6 @@ pub const MAX_LIMIT: u32 = 500;
 /// Largest offset: the OpenAPI type of `offset` is int32.
 const MAX_OFFSET: u32 = i32::MAX as u32;
 const MAX_QUERY_CHARS: usize = 200;
-/// PostgreSQL text cannot hold U+0000, so it is refused up front rather than failing in the database;
-/// the `pattern`s in the schemas below say the same to API clients.
-pub const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
 
 /// Body of `POST /api/{user_id}/tasks`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
