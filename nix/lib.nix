@@ -1,0 +1,61 @@
+# Pure helpers for the flake: no inputs, no nixpkgs, only builtins. scripts/check-nix evaluates them
+# (nix/lib-test.nix) with a scratch store, so what they compute is tested even where no Nix build runs.
+rec {
+  # Target of the static (musl) build of each Linux system: the images carry one self-contained binary.
+  muslTarget =
+    system:
+    {
+      x86_64-linux = "x86_64-unknown-linux-musl";
+      aarch64-linux = "aarch64-unknown-linux-musl";
+    }
+    .${system} or (throw "no static musl target for ${system}");
+
+  # `[workspace.package]` of the root Cargo.toml: version and repository label the images.
+  workspacePackage = cargoToml: (builtins.fromTOML (builtins.readFile cargoToml)).workspace.package;
+
+  # File name of an image inside `packages.images`; the deploy app and the README rely on it.
+  archiveName = image: "${image}.tar";
+
+  ociLabels =
+    {
+      title,
+      description,
+      version,
+      source,
+    }:
+    {
+      "org.opencontainers.image.title" = title;
+      "org.opencontainers.image.description" = description;
+      "org.opencontainers.image.version" = version;
+      "org.opencontainers.image.source" = source;
+    };
+
+  # uid:gid of `nobody` in dockerTools.fakeNss; numeric, so runAsNonRoot can verify it.
+  nobody = "65534:65534";
+
+  # Image config of a service binary: no shell, the binary as entrypoint and on PATH (`helm test` runs
+  # `todo-backend healthcheck`), a numeric non-root user and the CA bundle of dockerTools.caCertificates.
+  appImageConfig =
+    {
+      binary,
+      port,
+      labels,
+    }:
+    {
+      Entrypoint = [ "/bin/${binary}" ];
+      User = nobody;
+      ExposedPorts = {
+        "${toString port}/tcp" = { };
+      };
+      Env = [
+        "PATH=/bin"
+        "SSL_CERT_FILE=/etc/ssl/certs/ca-bundle.crt"
+      ];
+      Labels = labels;
+    };
+
+  # PostgreSQL runs as uid/gid 999 (the chart's fsGroup); initdb needs a passwd entry for it.
+  postgresUid = 999;
+  postgresPasswdLine = "postgres:x:${toString postgresUid}:${toString postgresUid}:PostgreSQL:/var/lib/postgresql:/bin/sh";
+  postgresGroupLine = "postgres:x:${toString postgresUid}:";
+}
