@@ -119,5 +119,5 @@ in
     touch $out
   '';
 
-  inherit (images) all;
+  images = images.all;
 }
