@@ -96,6 +96,7 @@ in
         ];
       }
       ''
+        export HOME=$TMPDIR
         cp -r ${chartSrc}/helm-chart chart
         for values in ${lib.escapeShellArgs chartValueSets}; do
           args=()

@@ -67,13 +67,12 @@ let
     todo-postgres = dockerTools.buildLayeredImage {
       name = "todo-postgres";
       compressor = "none";
-      # A shell and coreutils for the entrypoint; pg_isready for the chart's exec probes.
+      # bash (also /bin/sh) and coreutils for the entrypoint and `kubectl exec`; pg_isready for the probes.
       contents = [
         postgresql
         entrypoint
         pkgs.bashInteractive
         pkgs.coreutils
-        dockerTools.binSh
         (dockerTools.fakeNss.override {
           extraPasswdLines = [ helpers.postgresPasswdLine ];
           extraGroupLines = [ helpers.postgresGroupLine ];
