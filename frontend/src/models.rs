@@ -1,0 +1,152 @@
+//! What the backend sends and receives (SPEC.md), as far as the UI needs it. Unknown fields in
+//! answers are ignored so the backend can grow; requests carry only fields the backend knows.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthToken {
+    pub user_id: Uuid,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignupRequest<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginRequest<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Task {
+    pub id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+impl Task {
+    /// Due date as the UI shows it (`2026-11-30`).
+    pub fn due_label(&self) -> Option<String> {
+        self.due_at.map(|due| due.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// `status`/`q` filters of the task list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskQuery {
+    #[serde(default)]
+    pub status: TaskStatus,
+    #[serde(default)]
+    pub q: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    #[default]
+    All,
+    Pending,
+    Completed,
+}
+
+impl TaskStatus {
+    pub const ALL: [Self; 3] = [Self::All, Self::Pending, Self::Completed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Pending => "Pending",
+            Self::Completed => "Completed",
+        }
+    }
+}
+
+/// Body of create (all fields) and update (only what changes) calls.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TaskInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatRequest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<i64>,
+    pub message: &'a str,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatReply {
+    pub conversation_id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationSummary {
+    pub id: i64,
+    pub title: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ConversationSummary {
+    pub fn label(&self) -> &str {
+        self.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("New conversation")
+    }
+
+    pub fn when(&self) -> String {
+        self.updated_at.format("%b %-d, %H:%M").to_string()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Conversation {
+    pub id: i64,
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ToolCall {
+    pub tool: String,
+    #[serde(default)]
+    pub result: Value,
+}

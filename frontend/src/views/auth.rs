@@ -1,0 +1,238 @@
+//! Sign up, log in, log out. Plain forms and redirects: they work the same with or without JavaScript.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Form,
+    extract::Query,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    backend_client::{BackendClient, Caller},
+    error::{Error, FieldErrors, Result, redirect},
+    models::{AuthToken, LoginRequest, SignupRequest},
+    security::CsrfToken,
+    session::{CookiePolicy, MaybeSession, SESSION_COOKIE},
+    urls,
+    views::{Layout, Nav},
+};
+
+/// What a form showed and what was wrong with it; passwords are never echoed back.
+#[derive(Debug, Default)]
+pub struct AuthForm {
+    pub name: String,
+    pub email: String,
+    pub timezone: String,
+    pub errors: FieldErrors,
+    /// A problem with the form as a whole ("email or password is incorrect").
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub form: AuthForm,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "signup.html")]
+pub struct SignupPage {
+    pub layout: Layout,
+    pub form: AuthForm,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginNotice {
+    #[serde(default)]
+    expired: Option<String>,
+    #[serde(default)]
+    logged_out: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginFields {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignupFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+/// `GET /`: the chat for people who are signed in, the login page for everyone else.
+pub async fn home(MaybeSession(session): MaybeSession) -> Response {
+    redirect(if session.is_some() { urls::CHAT } else { urls::LOGIN })
+}
+
+/// `GET /login`. An expired session lands here with `?expired=1`; its cookie is dropped.
+pub async fn login_page(
+    csrf: CsrfToken,
+    cookies: CookiePolicy,
+    MaybeSession(session): MaybeSession,
+    Query(notice): Query<LoginNotice>,
+) -> Response {
+    if notice.expired.is_some() {
+        let layout =
+            Layout::new(&csrf, false, Nav::Login).with_flash("Your session has expired. Please log in again.");
+        let page = LoginPage {
+            layout,
+            form: AuthForm::default(),
+        };
+        return ([(header::SET_COOKIE, cookies.clear_cookie(SESSION_COOKIE))], page).into_response();
+    }
+    if session.is_some() {
+        return redirect(urls::CHAT);
+    }
+    let mut layout = Layout::new(&csrf, false, Nav::Login);
+    if notice.logged_out.is_some() {
+        layout = layout.with_flash("You have been logged out.");
+    }
+    LoginPage {
+        layout,
+        form: AuthForm::default(),
+    }
+    .into_response()
+}
+
+/// `POST /login`.
+pub async fn login(
+    backend: BackendClient,
+    caller: Caller,
+    csrf: CsrfToken,
+    cookies: CookiePolicy,
+    Form(fields): Form<LoginFields>,
+) -> Result<Response> {
+    let mut form = AuthForm {
+        email: fields.email.trim().to_string(),
+        ..AuthForm::default()
+    };
+    if form.email.is_empty() {
+        form.errors.insert("email".into(), "Enter your email address.".into());
+    }
+    if fields.password.is_empty() {
+        form.errors.insert("password".into(), "Enter your password.".into());
+    }
+    if form.errors.is_empty() {
+        let body = LoginRequest {
+            email: &form.email,
+            password: &fields.password,
+        };
+        match backend.login(&caller, &body).await {
+            Ok(token) => return Ok(signed_in(&cookies, &token)),
+            Err(Error::Backend { status, message, .. }) => {
+                form.problem = Some(match status {
+                    StatusCode::UNAUTHORIZED => "Email or password is incorrect.".to_string(),
+                    _ => sentence(&message),
+                });
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    let page = LoginPage {
+        layout: Layout::new(&csrf, false, Nav::Login),
+        form,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `GET /signup`.
+pub async fn signup_page(csrf: CsrfToken, MaybeSession(session): MaybeSession) -> Response {
+    if session.is_some() {
+        return redirect(urls::CHAT);
+    }
+    SignupPage {
+        layout: Layout::new(&csrf, false, Nav::Signup),
+        form: AuthForm::default(),
+    }
+    .into_response()
+}
+
+/// `POST /signup`: the backend validates; its field errors appear next to the fields.
+pub async fn signup(
+    backend: BackendClient,
+    caller: Caller,
+    csrf: CsrfToken,
+    cookies: CookiePolicy,
+    Form(fields): Form<SignupFields>,
+) -> Result<Response> {
+    let mut form = AuthForm {
+        name: fields.name.trim().to_string(),
+        email: fields.email.trim().to_string(),
+        timezone: fields.timezone.trim().to_string(),
+        ..AuthForm::default()
+    };
+    let body = SignupRequest {
+        email: &form.email,
+        password: &fields.password,
+        name: Some(form.name.as_str()).filter(|n| !n.is_empty()),
+        timezone: Some(form.timezone.as_str()).filter(|t| !t.is_empty()),
+    };
+    match backend.signup(&caller, &body).await {
+        Ok(token) => return Ok(signed_in(&cookies, &token)),
+        Err(Error::Backend {
+            status, message, fields, ..
+        }) => {
+            if status == StatusCode::CONFLICT {
+                form.errors
+                    .insert("email".into(), "An account with this email already exists.".into());
+            } else if fields.is_empty() {
+                form.problem = Some(sentence(&message));
+            } else {
+                form.errors = fields.into_iter().map(|(name, problem)| (name, sentence(&problem))).collect();
+            }
+        }
+        Err(err) => return Err(err),
+    }
+    let page = SignupPage {
+        layout: Layout::new(&csrf, false, Nav::Signup),
+        form,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `POST /logout`: forgets the session cookie (the token simply expires at the backend).
+pub async fn logout(cookies: CookiePolicy) -> Response {
+    let mut response = redirect(&format!("{}?logged_out=1", urls::LOGIN));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookies.clear_cookie(SESSION_COOKIE));
+    response
+}
+
+/// Sets the session cookie to live exactly as long as the token and goes to the chat.
+fn signed_in(cookies: &CookiePolicy, token: &AuthToken) -> Response {
+    let max_age = (token.expires_at - chrono::Utc::now()).num_seconds().max(0);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        cookies.set_cookie(SESSION_COOKIE, &token.token, Some(max_age)),
+    );
+    (headers, redirect(urls::CHAT)).into_response()
+}
+
+/// "must be at least 8 characters" → "Must be at least 8 characters."
+fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}

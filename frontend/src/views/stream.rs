@@ -1,0 +1,235 @@
+//! `GET /chat/stream`: runs one chat turn against the backend's event stream and re-emits it as
+//! SSE the htmx extension swaps straight into the page: `tool` (a chip, and a cue to refresh the
+//! task panel), `delta` (escaped text), and exactly one final `done` that closes the connection.
+//!
+//! EventSource can only GET, so the message travels in the query string with the CSRF token beside
+//! it (the GET has side effects and must be as protected as a POST). Every failure is reported as a
+//! `done` event rather than an HTTP error: a failed EventSource would reconnect and send the
+//! message again.
+
+use std::{convert::Infallible, time::Duration};
+
+use askama::Template;
+use axum::{
+    extract::Query,
+    http::HeaderMap,
+    response::sse::{Event, KeepAlive, Sse},
+};
+use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::{
+    backend_client::{BackendClient, Caller},
+    error::Error,
+    models::ChatRequest,
+    security::CsrfToken,
+    session::MaybeSession,
+    sse::SseParser,
+    views::chat::{Chip, check_message},
+};
+
+#[derive(Debug, Deserialize)]
+pub struct StreamParams {
+    #[serde(default)]
+    conversation_id: Option<i64>,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// The closing fragment of a turn: an optional problem, and the hook that syncs the page.
+#[derive(Debug, Template)]
+#[template(path = "partials/turn_end.html")]
+struct TurnEnd {
+    problem: Option<String>,
+    login: bool,
+    conversation_id: Option<i64>,
+}
+
+impl TurnEnd {
+    fn problem(problem: impl Into<String>, conversation_id: Option<i64>) -> Self {
+        Self {
+            problem: Some(problem.into()),
+            login: false,
+            conversation_id,
+        }
+    }
+}
+
+/// What the browser receives, in order.
+enum Out {
+    Tool(Chip),
+    Delta(String),
+    Done(TurnEnd),
+}
+
+pub async fn stream(
+    backend: BackendClient,
+    caller: Caller,
+    MaybeSession(session): MaybeSession,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Query(params): Query<StreamParams>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let (tx, rx) = mpsc::channel::<Out>(32);
+    tokio::spawn(async move {
+        let end = run_turn(&backend, &caller, session, &csrf, &headers, &params, &tx).await;
+        // Nobody listening any more is fine: the browser left.
+        let _ = tx.send(Out::Done(end)).await;
+    });
+    let events = futures_util::stream::unfold((rx, 0u64), |(mut rx, id)| async move {
+        let out = rx.recv().await?;
+        Some((Ok(event(out, id)), (rx, id + 1)))
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// Ids let us recognise an automatic reconnect (it sends `Last-Event-ID`) and refuse to repeat the turn.
+fn event(out: Out, id: u64) -> Event {
+    let (name, html) = match out {
+        Out::Tool(chip) => ("tool", chip.render().unwrap_or_default()),
+        Out::Delta(text) => ("delta", escape_html(&text)),
+        Out::Done(end) => ("done", end.render().unwrap_or_default()),
+    };
+    Event::default().id(id.to_string()).event(name).data(html)
+}
+
+/// Everything up to the final `done`; returns what that `done` should say.
+async fn run_turn(
+    backend: &BackendClient,
+    caller: &Caller,
+    session: Option<crate::session::Session>,
+    csrf: &CsrfToken,
+    headers: &HeaderMap,
+    params: &StreamParams,
+    tx: &mpsc::Sender<Out>,
+) -> TurnEnd {
+    if headers.contains_key("last-event-id") {
+        return TurnEnd::problem(
+            "The connection dropped. Reload the page to see the whole reply.",
+            None,
+        );
+    }
+    if !csrf.matches(&params.csrf_token) {
+        return TurnEnd::problem("This page has expired. Reload it and send your message again.", None);
+    }
+    let Some(session) = session else {
+        return TurnEnd {
+            problem: Some("Your session has expired.".into()),
+            login: true,
+            conversation_id: None,
+        };
+    };
+    let message = params.message.trim();
+    if let Err(problem) = check_message(message) {
+        return TurnEnd::problem(problem, params.conversation_id);
+    }
+    let body = ChatRequest {
+        conversation_id: params.conversation_id,
+        message,
+    };
+    let response = match backend.chat_stream(caller, &session, &body).await {
+        Ok(response) => response,
+        Err(Error::SessionExpired) => {
+            return TurnEnd {
+                problem: Some("Your session has expired.".into()),
+                login: true,
+                conversation_id: None,
+            };
+        }
+        Err(Error::BackendUnavailable(err)) => {
+            tracing::warn!(error = format!("{err:#}"), "chat stream: backend unavailable");
+            return TurnEnd::problem(
+                "The assistant is unreachable right now. Please try again in a moment.",
+                params.conversation_id,
+            );
+        }
+        Err(other) => return TurnEnd::problem(other.to_string(), params.conversation_id),
+    };
+    relay(response, params.conversation_id, tx).await
+}
+
+/// Translates the backend's events until `done` or `error`.
+async fn relay(response: reqwest::Response, conversation_id: Option<i64>, tx: &mpsc::Sender<Out>) -> TurnEnd {
+    let mut parser = SseParser::default();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                tracing::warn!(error = %err, "chat stream: backend stream broke");
+                break;
+            }
+        };
+        for event in parser.push(&chunk) {
+            let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+            let out = match event.event.as_str() {
+                "tool_result" => {
+                    let tool = data["tool"].as_str().unwrap_or("tool");
+                    Out::Tool(Chip::describe(tool, &data["result"]))
+                }
+                "delta" => Out::Delta(data["content"].as_str().unwrap_or_default().to_string()),
+                "done" => {
+                    return TurnEnd {
+                        problem: None,
+                        login: false,
+                        conversation_id: data["conversation_id"].as_i64().or(conversation_id),
+                    };
+                }
+                "error" => {
+                    let message = data["message"]
+                        .as_str()
+                        .unwrap_or("The assistant could not finish this reply.");
+                    return TurnEnd::problem(message, data["conversation_id"].as_i64().or(conversation_id));
+                }
+                _ => continue, // tool_call: the chip appears with its result
+            };
+            if tx.send(out).await.is_err() {
+                return TurnEnd::problem("", None); // the browser is gone; nobody reads this
+            }
+        }
+    }
+    TurnEnd::problem(
+        "The reply was cut off. Reload the page to see what was saved.",
+        conversation_id,
+    )
+}
+
+/// Text for `beforeend` swaps: escaped, so model output can never become markup.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_are_escaped() {
+        assert_eq!(
+            escape_html("<img src=x onerror=alert(1)> & \"q\"\nline"),
+            "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot;\nline"
+        );
+    }
+
+    #[test]
+    fn turn_end_links_the_sync_and_escapes_problems() {
+        let html = TurnEnd::problem("<b>nope</b>", Some(7)).render().unwrap();
+        assert!(html.contains("hx-get=\"/chat/7/sync\""), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+    }
+}
