@@ -276,6 +276,11 @@ nodes:
 
 if $cluster_exists; then
   step 2 "kind cluster $cluster exists: kept"
+  # A cluster made under another KUBECONFIG has no context here; kind writes it back.
+  show kubectl config get-contexts "$context"
+  if ! kubectl config get-contexts "$context" >/dev/null 2>&1; then
+    run kind export kubeconfig --name "$cluster" || die "$EXIT_DEPLOY" "kind could not write the kubeconfig of $cluster"
+  fi
 else
   step 2 "creating kind cluster $cluster (NodePort $NODE_PORT -> 127.0.0.1:$port)"
   if $dry_run; then say "(only if 'kind get clusters' does not list $cluster)"; fi

@@ -132,6 +132,9 @@ class Stub:
             for path in args[2:]:
                 for tag in repotags_of(path):
                     clusters[name]["images"].append("docker.io/library/" + tag)
+        elif args == ["export", "kubeconfig"]:
+            clusters[name]["context"] = True
+            print(f'Set kubectl context to "kind-{name}"')
         elif args == ["delete", "cluster"]:
             clusters.pop(name, None)
             print(f'Deleting cluster "{name}" ...')
@@ -146,9 +149,15 @@ class Stub:
             self.argv, "--context", "--namespace", "-o", "-l", "--field-selector", "--sort-by", "--tail",
             "--timeout", "--field-manager", "-f",
         )
+        if args[:2] == ["config", "get-contexts"]:
+            cluster = self.state["clusters"].get(args[2].removeprefix("kind-"))
+            if not cluster or not cluster.get("context", True):
+                sys.exit(f"error: context {args[2]} not found")
+            print(f"*  {args[2]}")
+            return
         context = flags.get("--context", "")
         cluster = self.state["clusters"].get(context.removeprefix("kind-"))
-        if cluster is None:
+        if cluster is None or not cluster.get("context", True):
             sys.exit(f'error: context "{context}" does not exist')
         namespace = flags.get("--namespace", "default")
         output = flags.get("-o")

@@ -61,6 +61,18 @@ def test_second_run_keeps_the_cluster_and_the_auth_secret(sandbox):
     assert len([line for line in sandbox.lines("kind") if "load image-archive" in line]) == 3
 
 
+def test_missing_kube_context_of_an_existing_cluster_is_exported_again(sandbox):
+    assert sandbox.deploy().returncode == 0
+    state = sandbox.read_state()
+    state["clusters"]["todo-chatbot"]["context"] = False
+    sandbox.write_state(state)
+    result = sandbox.deploy()
+    assert result.returncode == 0, result.stderr
+    assert "kind export kubeconfig --name todo-chatbot" in sandbox.lines()
+    sandbox.deploy()
+    assert "kind export kubeconfig --name todo-chatbot" not in sandbox.lines()
+
+
 def test_images_are_loaded_with_exactly_the_tags_helm_receives(sandbox):
     assert sandbox.deploy().returncode == 0
     loaded = sorted(sandbox.read_state()["clusters"]["todo-chatbot"]["images"])
