@@ -27,6 +27,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     auth::{self, extract::ClientAddressPolicy, rate_limit::LoginLimiter, token::TokenKeys},
+    chat::{self, agent::Engine},
     config::Config,
     error::Error,
     health,
@@ -54,6 +55,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub openapi: ApiDocument,
     pub request_timeout: RequestTimeout,
+    /// The chat engine `LLM_PROVIDER` chose.
+    pub chat: Arc<Engine>,
 }
 
 /// Per-request time limit.
@@ -61,14 +64,15 @@ pub struct AppState {
 pub struct RequestTimeout(pub Duration);
 
 impl AppState {
-    pub fn new(db: PgPool, config: &Config) -> Self {
+    pub fn new(db: PgPool, config: &Config) -> anyhow::Result<Self> {
         let ttl = chrono::Duration::hours(i64::from(config.auth_token_ttl_hours));
         let document = openapi().to_json().unwrap_or_else(|err| {
             tracing::error!(error = %err, "cannot serialise the OpenAPI document");
             "{}".into()
         });
-        Self {
+        Ok(Self {
             db,
+            chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
             tokens: Arc::new(TokenKeys::new(&config.auth_secret, ttl)),
             login_limiter: LoginLimiter::default(),
             client_addresses: ClientAddressPolicy {
@@ -78,30 +82,37 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             openapi: ApiDocument(document.into()),
             request_timeout: RequestTimeout(config.request_timeout()),
-        }
+        })
     }
 }
 
-/// Every documented route. Registering through `OpenApiRouter` is what puts a route in the document.
-fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every documented route, in two groups: requests bounded by the request timeout, and chat turns,
+/// which stream for as long as the agent works and carry their own deadline.
+fn api_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let bounded = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::metrics))
         .routes(routes!(openapi::openapi_json))
         .merge(auth::routes())
-        .merge(tasks::routes())
+        .merge(tasks::routes());
+    (bounded, chat::routes())
 }
 
 /// The OpenAPI document of exactly the routes that [`router`] serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    let (bounded, chat) = api_routes();
+    bounded.merge(chat).split_for_parts().1
 }
 
 /// The whole HTTP application over `state`, middleware included; serve it or drive it with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    let (routes, _) = api_routes().split_for_parts();
+    let (bounded, chat) = api_routes();
     let RequestTimeout(timeout) = state.request_timeout;
+    let timed = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
+        .timeout(timeout);
+    let routes = bounded.split_for_parts().0.layer(timed).merge(chat.split_for_parts().0);
     // Outermost first: the request id exists before the trace span, which wraps everything else.
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -115,9 +126,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             Error::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
-        .layer(CompressionLayer::new())
-        .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
-        .timeout(timeout);
+        .layer(CompressionLayer::new());
     routes
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
@@ -170,7 +179,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {address}"))?;
         Ok(Self {
             listener,
-            state: AppState::new(db, &config),
+            state: AppState::new(db, &config)?,
             grace: config.shutdown_grace(),
         })
     }

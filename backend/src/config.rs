@@ -41,12 +41,32 @@ pub struct Config {
     pub llm_base_url: String,
 
     /// Model name sent to the LLM provider.
-    #[arg(long, env = "LLM_MODEL")]
-    pub llm_model: Option<String>,
+    #[arg(long, env = "LLM_MODEL", default_value = "gpt-4o-mini")]
+    pub llm_model: String,
 
     /// API key for the LLM provider.
     #[arg(long, env = "LLM_API_KEY", hide_env_values = true, value_parser = parse_secret)]
     pub llm_api_key: Option<SecretString>,
+
+    /// Seconds one request to the LLM may take, streaming included.
+    #[arg(long, env = "LLM_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub llm_timeout_secs: u64,
+
+    /// Model round trips per chat turn before the agent stops and says so.
+    #[arg(long, env = "LLM_MAX_STEPS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=50))]
+    pub llm_max_steps: u64,
+
+    /// Retries of an LLM request after 429, 5xx or a connection failure.
+    #[arg(long, env = "LLM_MAX_RETRIES", default_value_t = 3)]
+    pub llm_max_retries: usize,
+
+    /// First retry delay in milliseconds (doubles per retry; a `Retry-After` header wins).
+    #[arg(long, env = "LLM_RETRY_BACKOFF_MS", default_value_t = 500)]
+    pub llm_retry_backoff_ms: u64,
+
+    /// Ask the LLM to stream its answer (deltas reach the browser as they are generated).
+    #[arg(long, env = "LLM_STREAM", default_value_t = true, action = clap::ArgAction::Set)]
+    pub llm_stream: bool,
 
     /// Log output: `json` (one object per line) or `pretty`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]

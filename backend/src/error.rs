@@ -53,6 +53,9 @@ pub enum Error {
     RouteNotFound,
     #[error("this method is not allowed here")]
     MethodNotAllowed,
+    /// The chat agent could not finish a turn; the message says what was already done.
+    #[error("{message}")]
+    Agent { code: &'static str, message: String },
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("internal error")]
@@ -90,6 +93,7 @@ impl Error {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Timeout | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Agent { .. } => StatusCode::BAD_GATEWAY,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -111,6 +115,7 @@ impl Error {
             Self::Timeout => "timeout",
             Self::NotReady(_) => "not_ready",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::Agent { code, .. } => code,
             Self::Database(_) | Self::Internal(_) => "internal",
         }
     }

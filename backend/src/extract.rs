@@ -1,10 +1,10 @@
 //! Extractors that turn axum's rejections into the contract's error body.
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection, rejection::QueryRejection},
+    extract::{FromRequest, FromRequestParts, Path, Request, rejection::JsonRejection, rejection::QueryRejection},
     http::{StatusCode, request::Parts},
 };
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::error::Error;
 
@@ -59,6 +59,19 @@ where
             Err(other) => Err(Error::InvalidQuery(other.body_text())),
         }
     }
+}
+
+/// The `{id}` path parameter of an object URL. An id that is not an integer names no object, so
+/// it is a 404 "`what` not found", like any unknown id.
+pub async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S, what: &'static str) -> Result<i64, Error> {
+    #[derive(Deserialize)]
+    struct Params {
+        id: i64,
+    }
+    let Path(params) = Path::<Params>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| Error::NotFound(what))?;
+    Ok(params.id)
 }
 
 /// The deepest source of an error: serde's own sentence, without axum's prefix.

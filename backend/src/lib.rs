@@ -1,7 +1,8 @@
-//! `todo-backend`: the JSON API, accounts, tasks and (later) the chat agent of the Todo AI Chatbot.
+//! `todo-backend`: the JSON API, accounts, tasks and the chat agent of the Todo AI Chatbot.
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -16,6 +16,7 @@ use utoipa::{
     tags(
         (name = "auth", description = "Accounts and session tokens"),
         (name = "tasks", description = "The signed-in user's tasks"),
+        (name = "chat", description = "The assistant that manages tasks in natural language, and its conversations"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]

@@ -1,10 +1,9 @@
 //! REST routes under `/api/{user_id}/tasks`; thin wrappers over [`super::service`].
 
 use axum::{
-    extract::{FromRequestParts, Path, State},
+    extract::{FromRequestParts, State},
     http::{HeaderMap, HeaderValue, StatusCode, request::Parts},
 };
-use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -17,7 +16,7 @@ use crate::{
     app::AppState,
     auth::extract::UserScope,
     error::{Error, ErrorBody, Result},
-    extract::{JsonBody, QueryParams},
+    extract::{JsonBody, QueryParams, path_id},
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -35,14 +34,7 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskId {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        #[derive(Deserialize)]
-        struct Params {
-            id: i64,
-        }
-        let Path(params) = Path::<Params>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| Error::NotFound("task"))?;
-        Ok(Self(params.id))
+        path_id(parts, state, "task").await.map(Self)
     }
 }
 

@@ -84,7 +84,7 @@ impl TestApp {
 
     /// The app with extra command-line settings, e.g. `["--request-timeout-secs", "0"]`.
     pub fn with_args(db: PgPool, args: &[&str]) -> Self {
-        let state = AppState::new(db, &config("postgres://unused-the-pool-is-given", args));
+        let state = AppState::new(db, &config("postgres://unused-the-pool-is-given", args)).expect("application state");
         Self {
             router: router(state.clone()),
             state,

@@ -1,0 +1,177 @@
+//! The agent interface both engines implement, and the turn they work on. A turn owns the one
+//! code path for acting and speaking: [`Turn::call_tool`] runs a tool, streams its call and result,
+//! and records it; [`Turn::say`] streams reply text and keeps it.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{
+    model::{Message, ToolCallRecord},
+    openai::OpenAiAgent,
+    rules::RulesAgent,
+    tools::ToolBox,
+};
+
+/// What a turn streams while it runs (SPEC.md: `tool_call`, `tool_result`, `delta`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentEvent {
+    ToolCall { id: String, tool: String, arguments: Value },
+    ToolResult { id: String, tool: String, result: Value },
+    Delta(String),
+}
+
+/// Why an agent could not finish a turn, in words for the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AgentError {
+    /// Stable snake_case code, as in every error body.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AgentError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// One user message being answered.
+#[derive(Debug)]
+pub struct Turn<'a> {
+    /// Earlier messages of the conversation, oldest first, already bounded.
+    pub history: &'a [Message],
+    pub message: &'a str,
+    pub now: DateTime<Utc>,
+    /// The user's timezone: relative dates ("tomorrow at 5pm") are resolved in it.
+    pub timezone: Tz,
+    tools: &'a ToolBox,
+    events: Option<UnboundedSender<AgentEvent>>,
+    calls: Vec<ToolCallRecord>,
+    reply: String,
+}
+
+impl<'a> Turn<'a> {
+    pub fn new(
+        history: &'a [Message],
+        message: &'a str,
+        now: DateTime<Utc>,
+        timezone: Tz,
+        tools: &'a ToolBox,
+        events: Option<UnboundedSender<AgentEvent>>,
+    ) -> Self {
+        Self {
+            history,
+            message,
+            now,
+            timezone,
+            tools,
+            events,
+            calls: Vec::new(),
+            reply: String::new(),
+        }
+    }
+
+    /// Runs a tool, streaming the call and its result, and records both for the stored message.
+    pub async fn call_tool(&mut self, tool: &str, arguments: Value) -> Value {
+        let id = self.announce(tool, &arguments);
+        let result = self.tools.call(tool, &arguments).await;
+        self.settle(id, tool, arguments, result)
+    }
+
+    /// A call refused before it ran (its arguments were not JSON): streamed and recorded like any
+    /// other, with the error the model is told.
+    pub fn reject_call(&mut self, tool: &str, arguments: Value, problem: &str) -> Value {
+        let id = self.announce(tool, &arguments);
+        self.settle(id, tool, arguments, json!({ "error": problem }))
+    }
+
+    fn announce(&self, tool: &str, arguments: &Value) -> String {
+        let id = format!("call_{}", self.calls.len() + 1);
+        self.emit(AgentEvent::ToolCall {
+            id: id.clone(),
+            tool: tool.to_string(),
+            arguments: arguments.clone(),
+        });
+        id
+    }
+
+    fn settle(&mut self, id: String, tool: &str, arguments: Value, result: Value) -> Value {
+        self.emit(AgentEvent::ToolResult {
+            id: id.clone(),
+            tool: tool.to_string(),
+            result: result.clone(),
+        });
+        self.calls.push(ToolCallRecord {
+            id,
+            tool: tool.to_string(),
+            arguments,
+            result: result.clone(),
+        });
+        result
+    }
+
+    /// Streams a piece of the reply.
+    pub fn say(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.reply.push_str(text);
+        self.emit(AgentEvent::Delta(text.to_string()));
+    }
+
+    /// The reply so far.
+    pub fn reply(&self) -> &str {
+        &self.reply
+    }
+
+    /// Tool calls made so far in this turn, in order.
+    pub fn calls(&self) -> &[ToolCallRecord] {
+        &self.calls
+    }
+
+    pub fn into_parts(self) -> (String, Vec<ToolCallRecord>) {
+        (self.reply, self.calls)
+    }
+
+    fn emit(&self, event: AgentEvent) {
+        if let Some(events) = &self.events {
+            // A listener that went away (client disconnected) does not stop the turn: it is still stored.
+            let _ = events.send(event);
+        }
+    }
+}
+
+/// An engine that answers a turn by calling tools and speaking.
+pub trait Agent {
+    fn run(&self, turn: &mut Turn<'_>) -> impl Future<Output = Result<(), AgentError>> + Send;
+}
+
+/// The engine chosen by `LLM_PROVIDER`.
+#[derive(Debug)]
+pub enum Engine {
+    Rules(RulesAgent),
+    OpenAi(OpenAiAgent),
+}
+
+impl Engine {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Rules(_) => "rules",
+            Self::OpenAi(_) => "openai",
+        }
+    }
+
+    pub async fn run(&self, turn: &mut Turn<'_>) -> Result<(), AgentError> {
+        match self {
+            Self::Rules(agent) => agent.run(turn).await,
+            Self::OpenAi(agent) => agent.run(turn).await,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The Chat Completions wire format, as far as this client uses it. Deserialisation is lenient
+//! (every field optional) because OpenAI-compatible servers differ in what they leave out.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A message sent to the model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WireMessage {
+    pub role: &'static str,
+    /// Always a string: llama.cpp's server answers 500 to an assistant message whose content is
+    /// null or missing, so a message that only calls tools carries `""`.
+    pub content: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<WireToolCall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+impl WireMessage {
+    pub fn new(role: &'static str, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+
+    pub fn calls(tool_calls: Vec<WireToolCall>) -> Self {
+        Self {
+            tool_calls,
+            ..Self::new("assistant", "")
+        }
+    }
+
+    pub fn tool_result(call_id: &str, result: &Value) -> Self {
+        Self {
+            tool_call_id: Some(call_id.to_string()),
+            ..Self::new("tool", result.to_string())
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireToolCall {
+    #[serde(default)]
+    pub id: String,
+    #[serde(rename = "type", default = "function_type")]
+    pub kind: String,
+    pub function: WireFunction,
+}
+
+fn function_type() -> String {
+    "function".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireFunction {
+    #[serde(default)]
+    pub name: String,
+    /// JSON text, exactly as the model wrote it (it may not parse).
+    #[serde(default)]
+    pub arguments: String,
+}
+
+/// A non-streamed response.
+#[derive(Debug, Deserialize)]
+pub struct Completion {
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Choice {
+    pub message: ChoiceMessage,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ChoiceMessage {
+    pub content: Option<String>,
+    #[serde(default)]
+    pub tool_calls: Option<Vec<WireToolCall>>,
+}
+
+/// One streamed chunk.
+#[derive(Debug, Deserialize)]
+pub struct Chunk {
+    #[serde(default)]
+    pub choices: Vec<ChunkChoice>,
+    /// Some servers report failures inside the stream.
+    pub error: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChunkChoice {
+    #[serde(default)]
+    pub delta: Delta,
+    pub finish_reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Delta {
+    pub content: Option<String>,
+    pub tool_calls: Option<Vec<DeltaToolCall>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeltaToolCall {
+    pub index: Option<usize>,
+    pub id: Option<String>,
+    pub function: Option<DeltaFunction>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeltaFunction {
+    pub name: Option<String>,
+    pub arguments: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_tool_calling_message_has_empty_content_not_null() {
+        let message = WireMessage::calls(vec![WireToolCall {
+            id: "call_1".into(),
+            kind: "function".into(),
+            function: WireFunction {
+                name: "add_task".into(),
+                arguments: "{}".into(),
+            },
+        }]);
+        let json = serde_json::to_value(message).unwrap();
+        assert_eq!(json["content"], json!(""));
+        assert_eq!(json["tool_calls"][0]["type"], "function");
+        assert!(json.get("tool_call_id").is_none());
+    }
+}

@@ -1,0 +1,262 @@
+//! The stateless request cycle (SPEC.md): load the history, store the user message, run the agent,
+//! store the reply with its tool calls. Any replica can serve any turn; a restart loses nothing.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use chrono_tz::Tz;
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::sync::mpsc::UnboundedSender;
+use tracing::{Instrument, field::Empty};
+use uuid::Uuid;
+
+use super::{
+    agent::{AgentError, AgentEvent, Engine, Turn},
+    model::{ChatRequest, MAX_MESSAGE_CHARS, Message, Role, ToolCallRecord, title_from},
+    store,
+    tools::ToolBox,
+};
+use crate::{
+    auth::users,
+    error::{Error, NUL_PROBLEM, Result},
+};
+
+/// Most earlier messages the agent sees; older ones are dropped first.
+pub const HISTORY_MESSAGES: i64 = 20;
+/// Most characters of earlier messages the agent sees (text plus tool data).
+pub const HISTORY_CHARS: usize = 16_000;
+/// Longest a turn may run, every model step and tool call included.
+pub const TURN_DEADLINE: Duration = Duration::from_secs(180);
+
+/// A turn whose user message is stored and whose context is loaded, ready for the agent.
+#[derive(Debug)]
+pub struct PreparedTurn {
+    db: PgPool,
+    user_id: Uuid,
+    pub conversation_id: i64,
+    message: String,
+    history: Vec<Message>,
+    timezone: Tz,
+}
+
+/// A finished turn.
+#[derive(Debug)]
+pub struct TurnOutcome {
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub response: String,
+    pub tool_calls: Vec<ToolCallRecord>,
+}
+
+/// A turn the agent could not finish. The user message is kept and, when possible, a reply saying
+/// what happened is stored too.
+#[derive(Debug)]
+pub struct TurnFailure {
+    pub conversation_id: i64,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Validates the request, finds or starts the conversation, loads its history and stores the user
+/// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
+pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
+    let message = validate(&request.message)?;
+    let conversation_id = match request.conversation_id {
+        Some(id) => store::conversation(db, user_id, id).await?.id,
+        None => store::create_conversation(db, user_id, &title_from(&message)).await?.id,
+    };
+    let history = bounded(store::latest_messages(db, user_id, conversation_id, HISTORY_MESSAGES).await?);
+    let timezone = users::by_id(db, user_id)
+        .await?
+        .and_then(|user| user.timezone.parse().ok())
+        .unwrap_or(Tz::UTC);
+    store::append_message(db, user_id, conversation_id, Role::User, &message, &[]).await?;
+    Ok(PreparedTurn {
+        db: db.clone(),
+        user_id,
+        conversation_id,
+        message,
+        history,
+        timezone,
+    })
+}
+
+impl PreparedTurn {
+    /// Runs the agent and stores its reply; `events` receives the stream as it happens.
+    pub async fn run(
+        self,
+        engine: &Engine,
+        events: Option<UnboundedSender<AgentEvent>>,
+    ) -> Result<TurnOutcome, TurnFailure> {
+        let span = tracing::info_span!(
+            "chat_turn",
+            conversation_id = self.conversation_id,
+            engine = engine.name(),
+            history = self.history.len(),
+            tool_calls = Empty,
+            outcome = Empty,
+        );
+        let started = std::time::Instant::now();
+        let tools = ToolBox::new(self.db.clone(), self.user_id);
+        let mut turn = Turn::new(&self.history, &self.message, Utc::now(), self.timezone, &tools, events);
+        let result = match tokio::time::timeout(TURN_DEADLINE, engine.run(&mut turn).instrument(span.clone())).await {
+            Ok(result) => result,
+            Err(_) => Err(AgentError::new("timeout", "The assistant took too long to answer.")),
+        };
+        let (reply, calls) = turn.into_parts();
+        span.record("tool_calls", calls.len());
+        span.record("outcome", if result.is_ok() { "ok" } else { "failed" });
+        let _entered = span.enter();
+        tracing::info!(duration_ms = started.elapsed().as_millis() as u64, "chat turn finished");
+        let (code, text) = match result {
+            Ok(()) => (None, reply),
+            Err(err) => {
+                tracing::warn!(code = err.code, "the agent could not finish the turn");
+                (Some(err.code), failure_text(&err, &calls))
+            }
+        };
+        let stored = store::append_message(
+            &self.db,
+            self.user_id,
+            self.conversation_id,
+            Role::Assistant,
+            &text,
+            &calls,
+        )
+        .await;
+        match (code, stored) {
+            (None, Ok(message_id)) => Ok(TurnOutcome {
+                conversation_id: self.conversation_id,
+                message_id,
+                response: text,
+                tool_calls: calls,
+            }),
+            (Some(code), _) => Err(self.failure(code, text)),
+            (None, Err(err)) => {
+                tracing::error!(error = %err, "could not store the assistant's reply");
+                let text = failure_text(&AgentError::new("internal", "I couldn't save my reply."), &calls);
+                Err(self.failure("internal", text))
+            }
+        }
+    }
+
+    fn failure(&self, code: &'static str, message: String) -> TurnFailure {
+        TurnFailure {
+            conversation_id: self.conversation_id,
+            code,
+            message,
+        }
+    }
+}
+
+fn validate(message: &str) -> Result<String> {
+    let message = message.trim();
+    let chars = message.chars().count();
+    if message.contains('\0') {
+        Err(Error::field("message", NUL_PROBLEM))
+    } else if message.is_empty() {
+        Err(Error::field("message", "must not be empty"))
+    } else if chars > MAX_MESSAGE_CHARS {
+        Err(Error::field(
+            "message",
+            format!("must be at most {MAX_MESSAGE_CHARS} characters (got {chars})"),
+        ))
+    } else {
+        Ok(message.to_string())
+    }
+}
+
+/// Keeps the newest messages that fit the character budget, dropping the oldest first.
+fn bounded(mut messages: Vec<Message>) -> Vec<Message> {
+    let size = |m: &Message| {
+        m.content.len()
+            + m.tool_calls
+                .iter()
+                .map(|c| c.arguments.to_string().len() + c.result.to_string().len())
+                .sum::<usize>()
+    };
+    let mut total: usize = messages.iter().map(size).sum();
+    let mut drop = 0;
+    while total > HISTORY_CHARS && drop < messages.len() {
+        total -= size(&messages[drop]);
+        drop += 1;
+    }
+    messages.drain(..drop);
+    messages
+}
+
+/// What the user is told when a turn fails: what went wrong and exactly what was already done.
+fn failure_text(err: &AgentError, calls: &[ToolCallRecord]) -> String {
+    let done: Vec<String> = calls.iter().filter_map(change_summary).collect();
+    if done.is_empty() {
+        format!("Sorry, I couldn't finish that: {} Nothing was changed.", err.message)
+    } else {
+        format!(
+            "Sorry, I couldn't finish that: {} Before that I had already {}.",
+            err.message,
+            done.join(", ")
+        )
+    }
+}
+
+/// "added task #5 "Buy milk"" for a call that changed something.
+fn change_summary(call: &ToolCallRecord) -> Option<String> {
+    let status = call.result["status"].as_str()?;
+    let verb = match status {
+        "created" => "added",
+        other => other,
+    };
+    let title = call.result["title"].as_str().unwrap_or_default();
+    Some(format!(
+        "{verb} task #{} \"{title}\"",
+        call.result["task_id"].as_i64().unwrap_or_default()
+    ))
+    .filter(|_| call.result.get("error").is_none() && call.result["task_id"] != Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn message(content: &str) -> Message {
+        Message {
+            id: 1,
+            role: Role::User,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn history_keeps_the_newest_messages_within_budget() {
+        let old = message(&"a".repeat(HISTORY_CHARS));
+        let kept = bounded(vec![old, message("recent"), message("latest")]);
+        let contents: Vec<&str> = kept.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(contents, ["recent", "latest"]);
+    }
+
+    #[test]
+    fn failures_say_what_was_already_done() {
+        let err = AgentError::new("llm_timeout", "The language model took too long to answer.");
+        assert!(failure_text(&err, &[]).ends_with("Nothing was changed."));
+        let call = ToolCallRecord {
+            id: "call_1".into(),
+            tool: "add_task".into(),
+            arguments: json!({"title": "Buy milk"}),
+            result: json!({"task_id": 5, "status": "created", "title": "Buy milk"}),
+        };
+        assert!(failure_text(&err, &[call]).ends_with("already added task #5 \"Buy milk\"."));
+    }
+
+    #[test]
+    fn messages_are_trimmed_and_bounded() {
+        assert_eq!(validate("  hi \n").unwrap(), "hi");
+        assert!(validate("   ").is_err());
+        assert!(validate(&"x".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
+        assert!(validate("a\0b").is_err());
+    }
+}
