@@ -6,7 +6,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::Path,
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -20,7 +19,7 @@ use crate::{
     security::{CSRF_FIELD, CsrfToken},
     session::Session,
     urls,
-    views::{HX_PUSH_URL, Layout, Nav, Partial, tasks::TaskPanel},
+    views::{HX_PUSH_URL, Id, Layout, Nav, Partial, tasks::TaskPanel},
 };
 
 /// Longest message the backend accepts (characters, after trimming).
@@ -171,7 +170,7 @@ pub async fn conversation(
     caller: Caller,
     session: Session,
     csrf: CsrfToken,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<ChatPage> {
     page(&backend, &caller, &session, &csrf, Some(id)).await
 }
@@ -263,7 +262,7 @@ pub async fn sync(
     caller: Caller,
     session: Session,
     csrf: CsrfToken,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response> {
     let items = backend.conversations(&caller, &session).await?;
     let sync = Sync {
@@ -283,7 +282,7 @@ pub async fn sync(
 }
 
 /// `POST /chat/{id}/delete`: deletes and starts afresh.
-pub async fn delete(backend: BackendClient, caller: Caller, session: Session, Path(id): Path<i64>) -> Result<Response> {
+pub async fn delete(backend: BackendClient, caller: Caller, session: Session, Id(id): Id) -> Result<Response> {
     backend
         .delete_conversation(&caller, &session, id)
         .await

@@ -142,3 +142,18 @@ fn banner_html(message: &str) -> String {
     askama::Template::render(&Banner { message }).unwrap_or_default()
 }
 
+
+/// The `{id}` of a route; anything that is not a number is simply a page that does not exist.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = crate::error::Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(id) = axum::extract::Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| crate::error::Error::NotFound)?;
+        Ok(Self(id))
+    }
+}

@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::{Path, Query},
+    extract::Query,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -18,7 +18,7 @@ use crate::{
     security::CsrfToken,
     session::Session,
     urls,
-    views::{Layout, Nav, Partial},
+    views::{Id, Layout, Nav, Partial},
 };
 
 pub const PRIORITIES: [&str; 3] = ["low", "medium", "high"];
@@ -159,7 +159,7 @@ pub async fn toggle(
     session: Session,
     csrf: CsrfToken,
     Partial(partial): Partial,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(state): Form<ListState>,
 ) -> Result<Response> {
     backend.toggle_task(&caller, &session, id).await?;
@@ -173,7 +173,7 @@ pub async fn delete(
     session: Session,
     csrf: CsrfToken,
     Partial(partial): Partial,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(state): Form<ListState>,
 ) -> Result<Response> {
     backend.delete_task(&caller, &session, id).await?;
@@ -186,7 +186,7 @@ pub async fn edit_page(
     caller: Caller,
     session: Session,
     csrf: CsrfToken,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> Result<Response> {
     let task = backend.get_task(&caller, &session, id).await?;
     let form = TaskForm {
@@ -209,7 +209,7 @@ pub async fn update(
     caller: Caller,
     session: Session,
     csrf: CsrfToken,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(fields): Form<TaskFields>,
 ) -> Result<Response> {
     let input = TaskInput {
