@@ -2,6 +2,7 @@
 //! database from `#[sqlx::test]`, driven in-process with `tower::ServiceExt::oneshot`.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod chat;
 pub mod cluster;
 pub mod process;
 
