@@ -57,7 +57,10 @@ impl BackendClient {
     /// Readiness: the backend process answers (its own database state is its readiness, not ours:
     /// a frontend that stays in rotation can at least tell people what is wrong).
     pub async fn reachable(&self) -> bool {
-        let request = self.http.get(format!("{}/healthz", self.base)).timeout(READINESS_TIMEOUT);
+        let request = self
+            .http
+            .get(format!("{}/healthz", self.base))
+            .timeout(READINESS_TIMEOUT);
         matches!(request.send().await, Ok(response) if response.status().is_success())
     }
 
@@ -92,11 +95,18 @@ impl BackendClient {
     /// Tasks matching `query` and the total count (`X-Total-Count`).
     pub async fn list_tasks(&self, caller: &Caller, session: &Session, query: &TaskQuery) -> Result<(Vec<Task>, u64)> {
         let path = format!("/api/{}/tasks", session.user_id);
-        let mut params = vec![("status", query.status.as_str().to_string()), ("limit", TASK_PAGE.to_string())];
+        let mut params = vec![
+            ("status", query.status.as_str().to_string()),
+            ("limit", TASK_PAGE.to_string()),
+        ];
         if !query.q.trim().is_empty() {
             params.push(("q", query.q.trim().to_string()));
         }
-        let response = send(self.request(caller, Method::GET, &path, Some(session)).query(&params), true).await?;
+        let response = send(
+            self.request(caller, Method::GET, &path, Some(session)).query(&params),
+            true,
+        )
+        .await?;
         let total = response
             .headers()
             .get("x-total-count")
@@ -113,12 +123,26 @@ impl BackendClient {
 
     pub async fn create_task(&self, caller: &Caller, session: &Session, input: &TaskInput) -> Result<Task> {
         let path = format!("/api/{}/tasks", session.user_id);
-        json(send(self.request(caller, Method::POST, &path, Some(session)).json(input), true).await?).await
+        json(
+            send(
+                self.request(caller, Method::POST, &path, Some(session)).json(input),
+                true,
+            )
+            .await?,
+        )
+        .await
     }
 
     pub async fn update_task(&self, caller: &Caller, session: &Session, id: i64, input: &TaskInput) -> Result<Task> {
         let path = format!("/api/{}/tasks/{id}", session.user_id);
-        json(send(self.request(caller, Method::PUT, &path, Some(session)).json(input), true).await?).await
+        json(
+            send(
+                self.request(caller, Method::PUT, &path, Some(session)).json(input),
+                true,
+            )
+            .await?,
+        )
+        .await
     }
 
     pub async fn toggle_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<Task> {
@@ -157,7 +181,9 @@ impl BackendClient {
 
     pub async fn conversations(&self, caller: &Caller, session: &Session) -> Result<Vec<ConversationSummary>> {
         let path = format!("/api/{}/conversations", session.user_id);
-        let request = self.request(caller, Method::GET, &path, Some(session)).query(&[("limit", "50")]);
+        let request = self
+            .request(caller, Method::GET, &path, Some(session))
+            .query(&[("limit", "50")]);
         json(send(request, true).await?).await
     }
 
@@ -204,7 +230,10 @@ async fn send(request: RequestBuilder, signed_in: bool) -> Result<reqwest::Respo
     Err(Error::Backend {
         status,
         code: error["code"].as_str().unwrap_or("unknown").to_string(),
-        message: error["message"].as_str().unwrap_or("the request was refused").to_string(),
+        message: error["message"]
+            .as_str()
+            .unwrap_or("the request was refused")
+            .to_string(),
         fields,
     })
 }
@@ -256,4 +285,3 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
         })
     }
 }
-

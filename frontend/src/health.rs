@@ -14,7 +14,10 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// Readiness: 200 when the backend answers; 503 when it does not or shutdown has begun.
-pub async fn readyz(State(backend): State<BackendClient>, State(lifecycle): State<Lifecycle>) -> (StatusCode, Json<Value>) {
+pub async fn readyz(
+    State(backend): State<BackendClient>,
+    State(lifecycle): State<Lifecycle>,
+) -> (StatusCode, Json<Value>) {
     let problem = if lifecycle.is_shutting_down() {
         Some("shutting down")
     } else if !backend.reachable().await {

@@ -122,7 +122,10 @@ pub struct ConversationSummary {
 
 impl ConversationSummary {
     pub fn label(&self) -> &str {
-        self.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("New conversation")
+        self.title
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or("New conversation")
     }
 
     pub fn when(&self) -> String {

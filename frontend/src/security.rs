@@ -84,7 +84,9 @@ pub async fn csrf(State(policy): State<CookiePolicy>, request: Request, next: Ne
             Err(err) => return err.into_response(),
         }
     }
-    let token = existing.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
@@ -164,7 +166,10 @@ mod tests {
             ("host", "todo.example.com"),
             ("origin", "https://evil.example")
         ])));
-        assert!(!same_origin(&headers(&[("host", "todo.example.com"), ("origin", "null")])));
+        assert!(!same_origin(&headers(&[
+            ("host", "todo.example.com"),
+            ("origin", "null")
+        ])));
     }
 
     #[test]

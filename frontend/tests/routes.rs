@@ -23,7 +23,8 @@ fn is_full_page(response: &TestResponse) -> bool {
 fn assert_varies_on_htmx(response: &TestResponse) {
     let vary: Vec<_> = response.headers.get_all(header::VARY).iter().collect();
     assert!(
-        vary.iter().any(|v| v.to_str().unwrap_or_default().contains("HX-Request")),
+        vary.iter()
+            .any(|v| v.to_str().unwrap_or_default().contains("HX-Request")),
         "Vary: {vary:?}"
     );
 }
@@ -48,7 +49,11 @@ async fn every_view_renders_as_a_page_and_its_partial_for_htmx() {
     assert_varies_on_htmx(&page);
     let partial = ui.hx_get("/tasks?status=pending").await;
     assert_eq!(partial.status, StatusCode::OK);
-    assert!(partial.text.starts_with("<section id=\"task-section\">"), "{}", partial.text);
+    assert!(
+        partial.text.starts_with("<section id=\"task-section\">"),
+        "{}",
+        partial.text
+    );
     assert!(!partial.text.contains("<html") && partial.text.contains("Water the plants"));
     assert_varies_on_htmx(&partial);
     let completed = ui.hx_get("/tasks?status=completed").await;
@@ -67,19 +72,35 @@ async fn every_view_renders_as_a_page_and_its_partial_for_htmx() {
     assert!(chat.text.contains("Water the plants"), "the panel is on the chat page");
 
     let send = ui
-        .post_form_with("/chat/send", &[("message", "Add a task to buy milk")], &[("hx-request", "true")])
+        .post_form_with(
+            "/chat/send",
+            &[("message", "Add a task to buy milk")],
+            &[("hx-request", "true")],
+        )
         .await;
     assert_eq!(send.status, StatusCode::OK);
     assert!(send.text.starts_with("<article class=\"msg user\">"), "{}", send.text);
-    assert!(send.text.contains("sse-connect=\"/chat/stream?message=Add+a+task+to+buy+milk&"), "{}", send.text);
-    assert!(send.text.contains("csrf_token="), "the stream URL carries the CSRF token");
+    assert!(
+        send.text
+            .contains("sse-connect=\"/chat/stream?message=Add+a+task+to+buy+milk&"),
+        "{}",
+        send.text
+    );
+    assert!(
+        send.text.contains("csrf_token="),
+        "the stream URL carries the CSRF token"
+    );
 
     let edit_link = page.text.split("action=\"/tasks/").nth(1).expect("a task row");
     let id: String = edit_link.chars().take_while(char::is_ascii_digit).collect();
     let edit = ui.get(&format!("/tasks/{id}/edit")).await;
     assert!(is_full_page(&edit) && edit.text.contains("value=\"Water the plants\""));
 
-    assert_eq!(ui.get("/").await.location(), "/chat", "home sends signed-in users to the chat");
+    assert_eq!(
+        ui.get("/").await.location(),
+        "/chat",
+        "home sends signed-in users to the chat"
+    );
     let missing = ui.get("/no/such/page").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(is_full_page(&missing));
@@ -103,8 +124,12 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
     let wrong = ui.send(form("title=Forged&csrf_token=0000")).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     let mut foreign = form(&format!("title=Forged&csrf_token={token}"));
-    foreign.headers_mut().insert(header::HOST, "todo.example".parse().unwrap());
-    foreign.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    foreign
+        .headers_mut()
+        .insert(header::HOST, "todo.example".parse().unwrap());
+    foreign
+        .headers_mut()
+        .insert(header::ORIGIN, "https://evil.example".parse().unwrap());
     assert_eq!(ui.send(foreign).await.status, StatusCode::FORBIDDEN);
 
     // htmx sends the token as a header; a refused htmx request gets a banner, not a page.
@@ -126,8 +151,12 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
     let tasks = ui.get("/tasks").await;
     assert!(!tasks.text.contains("Forged"), "nothing forged was created");
     let mut same_origin = form(&format!("title=Real&csrf_token={token}"));
-    same_origin.headers_mut().insert(header::HOST, "todo.example".parse().unwrap());
-    same_origin.headers_mut().insert(header::ORIGIN, "https://todo.example".parse().unwrap());
+    same_origin
+        .headers_mut()
+        .insert(header::HOST, "todo.example".parse().unwrap());
+    same_origin
+        .headers_mut()
+        .insert(header::ORIGIN, "https://todo.example".parse().unwrap());
     assert_eq!(ui.send(same_origin).await.status, StatusCode::SEE_OTHER);
 
     // The stream endpoint is a GET with side effects: its token travels in the query.
@@ -141,7 +170,10 @@ async fn cookies_are_http_only_lax_and_secure_when_configured() {
     let mut ui = TestFrontend::new(&backend.base_url());
     let login = ui.get("/login").await;
     let csrf = login.set_cookie("todo_csrf").expect("csrf cookie");
-    assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax") && !csrf.contains("Secure"), "{csrf}");
+    assert!(
+        csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax") && !csrf.contains("Secure"),
+        "{csrf}"
+    );
 
     let address = email("cookie");
     let signup = ui
@@ -154,7 +186,10 @@ async fn cookies_are_http_only_lax_and_secure_when_configured() {
     let logout = ui.post_form("/logout", &[]).await;
     assert_eq!(logout.status, StatusCode::SEE_OTHER);
     let cleared = logout.set_cookie("todo_session").expect("session cleared");
-    assert!(cleared.starts_with("todo_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(
+        cleared.starts_with("todo_session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
 
     let mut secure = TestFrontend::with_args(&backend.base_url(), &["--cookie-secure", "true"]);
     let page = secure.get("/login").await;
@@ -178,7 +213,10 @@ async fn security_headers_and_static_assets() {
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(response.header("referrer-policy"), Some("same-origin"));
     }
-    assert!(!page.text.contains("<script>") && !page.text.contains("style=\""), "no inline script or style");
+    assert!(
+        !page.text.contains("<script>") && !page.text.contains("style=\""),
+        "no inline script or style"
+    );
 
     // Every asset the first page links to: long-lived cache, compressed, and all of it (page
     // included) well under 100 KB on the wire.
@@ -227,7 +265,10 @@ async fn validation_errors_appear_next_to_their_fields() {
         .await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(taken.text.contains("An account with this email already exists."));
-    assert!(taken.text.contains(&format!("value=\"{address}\"")), "the email is kept");
+    assert!(
+        taken.text.contains(&format!("value=\"{address}\"")),
+        "the email is kept"
+    );
 
     let wrong = other
         .post_form("/login", &[("email", &address), ("password", "not the password")])
@@ -237,9 +278,17 @@ async fn validation_errors_appear_next_to_their_fields() {
 
     let blank = ui.post_form("/tasks", &[("title", "   ")]).await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(blank.text.contains("<p class=\"field-error\" id=\"title-error\">"), "{}", blank.text);
+    assert!(
+        blank.text.contains("<p class=\"field-error\" id=\"title-error\">"),
+        "{}",
+        blank.text
+    );
     let hx_blank = ui
-        .post_form_with("/tasks", &[("title", ""), ("description", "kept")], &[("hx-request", "true")])
+        .post_form_with(
+            "/tasks",
+            &[("title", ""), ("description", "kept")],
+            &[("hx-request", "true")],
+        )
         .await;
     assert_eq!(hx_blank.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(hx_blank.text.starts_with("<section id=\"task-section\">"));
@@ -271,7 +320,11 @@ async fn an_expired_session_goes_back_to_login_with_a_message() {
     assert_eq!(rejected.location(), "/login?expired=1");
     let hx = ui.hx_get("/tasks/panel").await;
     assert_eq!(hx.status, StatusCode::OK);
-    assert_eq!(hx.header("hx-redirect"), Some("/login?expired=1"), "htmx navigates instead of swapping");
+    assert_eq!(
+        hx.header("hx-redirect"),
+        Some("/login?expired=1"),
+        "htmx navigates instead of swapping"
+    );
 
     let login = ui.get("/login?expired=1").await;
     assert!(login.text.contains("Your session has expired. Please log in again."));
@@ -291,13 +344,24 @@ async fn backend_down_shows_a_friendly_banner_and_readiness_fails() {
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(ready.text.contains("backend unreachable"));
 
-    let login = ui.post_form("/login", &[("email", "a@example.com"), ("password", PASSWORD)]).await;
+    let login = ui
+        .post_form("/login", &[("email", "a@example.com"), ("password", PASSWORD)])
+        .await;
     assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(is_full_page(&login));
-    assert!(login.text.contains("We can&#39;t reach the task service right now") || login.text.contains("We can&#x27;t reach"), "{}", login.text);
+    assert!(
+        login.text.contains("We can&#39;t reach the task service right now")
+            || login.text.contains("We can&#x27;t reach"),
+        "{}",
+        login.text
+    );
 
     let hx = ui
-        .post_form_with("/login", &[("email", "a@example.com"), ("password", PASSWORD)], &[("hx-request", "true")])
+        .post_form_with(
+            "/login",
+            &[("email", "a@example.com"), ("password", PASSWORD)],
+            &[("hx-request", "true")],
+        )
         .await;
     assert_eq!(hx.header("hx-retarget"), Some("#flash"));
     assert!(hx.text.starts_with("<p class=\"banner error\">"), "{}", hx.text);
@@ -314,7 +378,10 @@ async fn tasks_work_with_plain_forms_and_titles_stay_text() {
     ui.sign_up().await;
     let hostile = "<img src=x onerror=alert(1)>";
     let created = ui
-        .post_form("/tasks", &[("title", hostile), ("priority", "high"), ("status", "pending")])
+        .post_form(
+            "/tasks",
+            &[("title", hostile), ("priority", "high"), ("status", "pending")],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     assert_eq!(created.location(), "/tasks?status=pending");
@@ -332,7 +399,12 @@ async fn tasks_work_with_plain_forms_and_titles_stay_text() {
 
     let toggled = ui.post_form(&format!("/tasks/{id}/toggle"), &[("status", "all")]).await;
     assert_eq!(toggled.location(), "/tasks?status=all", "{}", toggled.text);
-    assert!(ui.get("/tasks?status=completed").await.text.contains(&format!("id=\"task-{id}\"")));
+    assert!(
+        ui.get("/tasks?status=completed")
+            .await
+            .text
+            .contains(&format!("id=\"task-{id}\""))
+    );
 
     let edited = ui
         .post_form(&format!("/tasks/{id}"), &[("title", "Renamed"), ("priority", "low")])

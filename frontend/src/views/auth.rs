@@ -86,8 +86,7 @@ pub async fn login_page(
     Query(notice): Query<LoginNotice>,
 ) -> Response {
     if notice.expired.is_some() {
-        let layout =
-            Layout::new(&csrf, false, Nav::Login).with_flash("Your session has expired. Please log in again.");
+        let layout = Layout::new(&csrf, false, Nav::Login).with_flash("Your session has expired. Please log in again.");
         let page = LoginPage {
             layout,
             form: AuthForm::default(),
@@ -184,7 +183,10 @@ pub async fn signup(
     match backend.signup(&caller, &body).await {
         Ok(token) => return Ok(signed_in(&cookies, &token)),
         Err(Error::Backend {
-            status, message, fields, ..
+            status,
+            message,
+            fields,
+            ..
         }) => {
             if status == StatusCode::CONFLICT {
                 form.errors
@@ -192,7 +194,10 @@ pub async fn signup(
             } else if fields.is_empty() {
                 form.problem = Some(sentence(&message));
             } else {
-                form.errors = fields.into_iter().map(|(name, problem)| (name, sentence(&problem))).collect();
+                form.errors = fields
+                    .into_iter()
+                    .map(|(name, problem)| (name, sentence(&problem)))
+                    .collect();
             }
         }
         Err(err) => return Err(err),

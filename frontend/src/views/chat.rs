@@ -266,7 +266,10 @@ pub async fn sync(
 ) -> Result<Response> {
     let items = backend.conversations(&caller, &session).await?;
     let sync = Sync {
-        conversation: ConversationField { id: Some(id), oob: true },
+        conversation: ConversationField {
+            id: Some(id),
+            oob: true,
+        },
         list: ConversationList {
             csrf: csrf.0.clone(),
             current: Some(id),

@@ -142,7 +142,6 @@ fn banner_html(message: &str) -> String {
     askama::Template::render(&Banner { message }).unwrap_or_default()
 }
 
-
 /// The `{id}` of a route; anything that is not a number is simply a page that does not exist.
 #[derive(Debug, Clone, Copy)]
 pub struct Id(pub i64);

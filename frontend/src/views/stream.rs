@@ -108,10 +108,7 @@ async fn run_turn(
     tx: &mpsc::Sender<Out>,
 ) -> TurnEnd {
     if headers.contains_key("last-event-id") {
-        return TurnEnd::problem(
-            "The connection dropped. Reload the page to see the whole reply.",
-            None,
-        );
+        return TurnEnd::problem("The connection dropped. Reload the page to see the whole reply.", None);
     }
     if !csrf.matches(&params.csrf_token) {
         return TurnEnd::problem("This page has expired. Reload it and send your message again.", None);

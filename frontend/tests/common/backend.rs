@@ -93,8 +93,9 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     fn create() -> Self {
-        let admin_url = std::env::var("DATABASE_URL")
-            .expect("DATABASE_URL must point at a PostgreSQL server whose role may create databases (scripts/test sets it)");
+        let admin_url = std::env::var("DATABASE_URL").expect(
+            "DATABASE_URL must point at a PostgreSQL server whose role may create databases (scripts/test sets it)",
+        );
         let name = format!("todo_frontend_{}", uuid::Uuid::new_v4().simple());
         psql(&admin_url, &format!("create database {name}"));
         let url = with_database(&admin_url, &name);
@@ -104,7 +105,10 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        psql(&self.admin_url, &format!("drop database if exists {} with (force)", self.name));
+        psql(
+            &self.admin_url,
+            &format!("drop database if exists {} with (force)", self.name),
+        );
     }
 }
 
@@ -143,7 +147,9 @@ fn psql_binary() -> PathBuf {
 
 /// `DATABASE_URL` with its database name replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(base, query)| (base, Some(query)));
     let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
     match query {
         Some(query) => format!("{prefix}/{name}?{query}"),

@@ -1,10 +1,7 @@
 //! The frontend under test: in-process (the real router, driven with `oneshot`) or as the real
 //! binary over TCP.
 
-use std::{
-    process::Stdio,
-    time::Duration,
-};
+use std::{process::Stdio, time::Duration};
 
 use axum::{
     Router,
@@ -93,11 +90,20 @@ impl TestFrontend {
                 .headers_mut()
                 .insert(header::COOKIE, jar.parse().expect("cookie header"));
         }
-        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
-        for line in headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+        for line in headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             let pair = line.split(';').next().unwrap_or_default();
             if let Some((name, value)) = pair.split_once('=') {
                 self.cookies.retain(|(n, _)| n != name);
@@ -120,8 +126,13 @@ impl TestFrontend {
 
     /// An htmx request (`HX-Request: true`).
     pub async fn hx_get(&mut self, uri: &str) -> TestResponse {
-        self.send(Request::get(uri).header("hx-request", "true").body(Body::empty()).unwrap())
-            .await
+        self.send(
+            Request::get(uri)
+                .header("hx-request", "true")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     /// A form POST carrying the CSRF token from the jar, as the rendered forms do.
@@ -156,7 +167,10 @@ impl TestFrontend {
     pub async fn sign_up(&mut self) -> String {
         let address = email("ui");
         let response = self
-            .post_form("/signup", &[("email", &address), ("password", PASSWORD), ("name", "Ada")])
+            .post_form(
+                "/signup",
+                &[("email", &address), ("password", PASSWORD), ("name", "Ada")],
+            )
             .await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text);
         assert_eq!(response.location(), "/chat");
@@ -190,7 +204,10 @@ impl FrontendProcess {
         let child = command.spawn().expect("todo-frontend starts");
         let process = Self { child, port };
         let url = process.url("/healthz");
-        wait_until("todo-frontend listening", || async { get_status(&url).await == Some(200) }).await;
+        wait_until("todo-frontend listening", || async {
+            get_status(&url).await == Some(200)
+        })
+        .await;
         process
     }
 
@@ -200,7 +217,11 @@ impl FrontendProcess {
 
     pub async fn signal(&self, name: &str) {
         let pid = self.child.id().expect("still running").to_string();
-        let status = Command::new("kill").args(["-s", name, &pid]).status().await.expect("kill runs");
+        let status = Command::new("kill")
+            .args(["-s", name, &pid])
+            .status()
+            .await
+            .expect("kill runs");
         assert!(status.success());
     }
 
