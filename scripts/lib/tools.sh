@@ -45,6 +45,10 @@ ensure_system_packages() {
   pg_find_bindir >/dev/null 2>&1 || missing+=(postgresql)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   command -v nix-instantiate >/dev/null 2>&1 || missing+=(nix-bin)
+  # `ensure_system_packages browser`: also headless Chromium and its WebDriver (frontend e2e tests).
+  if [[ ${1:-} == browser ]]; then
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium chromium-driver)
+  fi
   ((${#missing[@]})) || return 0
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then
