@@ -64,16 +64,6 @@ impl TestBackend {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url())
     }
-
-    /// Whether the backend serves the chat API (issue #3) yet.
-    pub async fn has_chat(&self) -> bool {
-        let client = reqwest::Client::new();
-        let spec: serde_json::Value = match client.get(self.url("/openapi.json")).send().await {
-            Ok(response) => response.json().await.unwrap_or_default(),
-            Err(_) => return false,
-        };
-        spec["paths"].get("/api/{user_id}/chat").is_some()
-    }
 }
 
 impl Drop for TestBackend {
