@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::urls;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthToken {
     pub user_id: Uuid,
@@ -46,6 +48,18 @@ pub struct Task {
 }
 
 impl Task {
+    pub fn toggle_url(&self) -> String {
+        urls::with_id(urls::TASK_TOGGLE, self.id)
+    }
+
+    pub fn delete_url(&self) -> String {
+        urls::with_id(urls::TASK_DELETE, self.id)
+    }
+
+    pub fn edit_url(&self) -> String {
+        urls::with_id(urls::TASK_EDIT, self.id)
+    }
+
     /// Due date as the UI shows it (`2026-11-30`).
     pub fn due_label(&self) -> Option<String> {
         self.due_at.map(|due| due.format("%Y-%m-%d").to_string())
@@ -126,6 +140,14 @@ impl ConversationSummary {
             .as_deref()
             .filter(|t| !t.trim().is_empty())
             .unwrap_or("New conversation")
+    }
+
+    pub fn url(&self) -> String {
+        urls::conversation(self.id)
+    }
+
+    pub fn delete_url(&self) -> String {
+        urls::with_id(urls::CHAT_DELETE, self.id)
     }
 
     pub fn when(&self) -> String {

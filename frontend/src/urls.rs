@@ -26,7 +26,7 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 
 /// Fills the `{id}` of a route template.
-pub fn with_id(template: &str, id: i64) -> String {
+pub fn with_id(template: &str, id: impl std::fmt::Display) -> String {
     template.replace("{id}", &id.to_string())
 }
 

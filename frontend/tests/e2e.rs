@@ -129,7 +129,6 @@ async fn chat_adds_and_completes_a_task_and_survives_a_reload() {
             browser.text("#conversation-list li.current .title").await.to_lowercase().contains("groceries"),
             "the conversation is listed and current"
         );
-        save_readme_screenshot(&browser).await;
 
         browser.client.refresh().await.expect("reload");
         let thread = browser.text("#messages").await;
@@ -140,6 +139,24 @@ async fn chat_adds_and_completes_a_task_and_survives_a_reload() {
             "both replies are stored"
         );
         assert_eq!(wait_for_path(&browser, |p| p == path, "the same conversation").await, path);
+
+        // One more turn after the reload continues the same conversation (and makes the README picture).
+        send_message(&browser, "I need to remember to pay bills").await;
+        browser
+            .wait_js(
+                "the new task pending in the panel",
+                "[...document.querySelectorAll('#task-panel li.pending .title')].some(e => e.textContent === 'Pay bills')",
+            )
+            .await;
+        browser
+            .wait_js("the third reply", "document.querySelectorAll('.msg.assistant').length === 3 && !document.querySelector('.msg.streaming')")
+            .await;
+        assert_eq!(
+            browser.client.find_all(Locator::Css("#conversation-list li")).await.unwrap().len(),
+            1,
+            "still one conversation"
+        );
+        save_readme_screenshot(&browser).await;
         browser
     })
     .await;

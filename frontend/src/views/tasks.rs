@@ -70,6 +70,13 @@ pub struct TaskEditPage {
     pub form: TaskForm,
 }
 
+impl TaskEditPage {
+    /// Where the edit form posts.
+    pub fn action(&self) -> String {
+        urls::with_id(urls::TASK_UPDATE, self.id)
+    }
+}
+
 /// Partial beside the chat: what the agent just changed, without leaving the conversation.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/task_panel.html")]
