@@ -197,3 +197,19 @@ async fn the_openapi_document_describes_the_chat_routes(db: PgPool) {
     assert!(paths["/api/{user_id}/conversations"]["get"].is_object());
     assert!(paths["/api/{user_id}/conversations/{id}"]["delete"].is_object());
 }
+
+#[sqlx::test]
+async fn conversation_ids_are_json_schema_integers(db: PgPool) {
+    let app = TestApp::new(db);
+    let user = app.signup("ids@example.com").await;
+    let first = app.chat(&user, None, "hi").await["conversation_id"].as_i64().unwrap();
+    let as_float = app
+        .chat_raw(&user, json!({"conversation_id": first as f64, "message": "thanks"}))
+        .await;
+    assert_eq!(as_float.status, StatusCode::OK, "{}", as_float.text);
+    assert_eq!(as_float.json()["conversation_id"], first);
+    let fractional = app
+        .chat_raw(&user, json!({"conversation_id": 1.5, "message": "hi"}))
+        .await;
+    assert_eq!(fractional.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -15,6 +15,7 @@ pub const MAX_TITLE_CHARS: usize = 80;
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     /// Continue this conversation; omit it to start a new one.
+    #[serde(default, deserialize_with = "json_integer")]
     pub conversation_id: Option<i64>,
     /// What the user says; 1–4000 characters.
     #[schema(
@@ -24,6 +25,20 @@ pub struct ChatRequest {
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
     pub message: String,
+}
+
+/// An integer as JSON Schema counts them: `7` and `7.0` alike (a JSON number with no fraction).
+fn json_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let float = number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 2f64.powi(53));
+    #[allow(clippy::cast_possible_truncation, reason = "integral and within ±2^53, so exact")]
+    let value = number.as_i64().or(float.map(|f| f as i64));
+    value
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("conversation_id must be an integer, got {number}")))
 }
 
 /// Reply to a chat turn (JSON mode).

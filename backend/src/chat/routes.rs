@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
 use tokio_stream::wrappers::UnboundedReceiverStream;
+use tracing::Instrument;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -69,7 +70,7 @@ async fn chat(
         let (events, received) = tokio::sync::mpsc::unbounded_channel();
         // The turn runs on its own task, so a client that disconnects does not cut it short:
         // the reply is still stored and shows up when the conversation is reloaded.
-        let finished = tokio::spawn(async move { prepared.run(&engine, Some(events)).await });
+        let finished = tokio::spawn(async move { prepared.run(&engine, Some(events)).await }.in_current_span());
         let updates = UnboundedReceiverStream::new(received).map(|event| Ok(sse_event(event)));
         let end = stream::once(async move {
             Ok::<_, Infallible>(match finished.await {
@@ -79,7 +80,7 @@ async fn chat(
         });
         return Ok(event_stream(updates.chain(end)).into_response());
     }
-    let finished = tokio::spawn(async move { prepared.run(&engine, None).await });
+    let finished = tokio::spawn(async move { prepared.run(&engine, None).await }.in_current_span());
     match finished.await {
         Ok(Ok(outcome)) => Ok(Json(ChatResponse {
             conversation_id: outcome.conversation_id,
