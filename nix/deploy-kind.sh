@@ -109,6 +109,10 @@ if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((port < 1 || port > 65535)); then
   die "$EXIT_USAGE" "--port '$port' is not a TCP port (1-65535)"
 fi
 [[ $timeout =~ ^[0-9]+(s|m|h)$ ]] || die "$EXIT_USAGE" "--timeout '$timeout': use e.g. 300s or 10m"
+case ${LLM_PROVIDER:-rules} in
+  rules | openai) ;;
+  *) die "$EXIT_USAGE" "LLM_PROVIDER='$LLM_PROVIDER': use rules or openai" ;;
+esac
 for file in "${extra_values[@]}"; do
   [[ -f $file && -r $file ]] || die "$EXIT_USAGE" "--values $file: no such readable file"
 done

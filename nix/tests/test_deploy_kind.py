@@ -288,6 +288,13 @@ def test_usage_errors_are_exit_2(sandbox, args):
     assert sandbox.calls() == []
 
 
+def test_unknown_llm_provider_is_a_usage_error(sandbox):
+    result = sandbox.deploy(LLM_PROVIDER="anthropic")
+    assert result.returncode == 2
+    assert "LLM_PROVIDER='anthropic': use rules or openai" in result.stderr
+    assert sandbox.calls() == []
+
+
 def test_extra_values_files_come_after_values_kind_and_before_the_tags(sandbox, tmp_path):
     extra = tmp_path / "mine.yaml"
     extra.write_text("backend:\n  replicaCount: 1\n")
