@@ -84,6 +84,9 @@ async fn execute(turn: &mut Turn<'_>, command: Command, clock: &Clock) -> String
 }
 
 async fn add(turn: &mut Turn<'_>, items: Vec<NewItem>, clock: &Clock) -> String {
+    if items.is_empty() {
+        return "What should the task be? For example: \"add a task to buy groceries tomorrow\".".into();
+    }
     let mut lines = Vec::new();
     for item in items {
         let mut arguments = Map::new();
@@ -123,6 +126,7 @@ async fn list(turn: &mut Turn<'_>, request: ListRequest, clock: &Clock) -> Strin
         return format!("I couldn't list your tasks: {problem}.");
     }
     let mut tasks = result.as_array().cloned().unwrap_or_default();
+    let before_window = tasks.len();
     if let Some(window) = request.due {
         tasks.retain(|task| due_within(task, window, clock));
     }
@@ -145,6 +149,14 @@ async fn list(turn: &mut Turn<'_>, request: ListRequest, clock: &Clock) -> Strin
                 "Your list is empty. Try \"add a task to buy groceries\".".into()
             }
             (StatusFilter::Pending, None) if request.due.is_none() => "You have no pending tasks — all done! 🎉".into(),
+            _ if before_window > 0 => format!(
+                "You have no {what}. ({before_window} {} other dates or none — say \"what's pending?\" to see them.)",
+                if before_window == 1 {
+                    "pending task has"
+                } else {
+                    "pending tasks have"
+                }
+            ),
             _ => format!("You have no {what}."),
         };
     }
@@ -313,6 +325,9 @@ fn last_touched(turn: &Turn<'_>) -> Option<i64> {
         .rev()
         .flat_map(|message| message.tool_calls.iter().rev());
     turn.calls().iter().rev().chain(earlier).find_map(|call| {
+        if call.result["status"] == "deleted" {
+            return None; // a deleted task is gone; "it" means the one before
+        }
         if let Some(id) = call.result["task_id"].as_i64() {
             return Some(id);
         }

@@ -70,6 +70,13 @@ fn natural_variants() {
     assert_eq!(read("reopen task 5"), [Command::Reopen(TaskRef::Id(5))]);
     assert_eq!(read("the second one"), [Command::Select(Selection::Position(2))]);
     assert_eq!(read("blorp"), [Command::Unknown]);
+    assert_eq!(read("thanks"), [Command::Thank]);
+    assert_eq!(read("what did I finish?"), [list(StatusFilter::Completed)]);
+    assert_eq!(read("add a task"), [Command::Add(Vec::new())]);
+    assert_eq!(
+        read("mark 4 and 5 as done"),
+        [Command::Complete(TaskRef::Id(4)), Command::Complete(TaskRef::Id(5))]
+    );
 }
 
 #[test]

@@ -85,6 +85,18 @@ fn task_number(phrase: &[&str]) -> Option<i64> {
     }
 }
 
+/// "4 and 5", "#4, #5 and #6", "task 4 and task 5": several task numbers, if that is all `words` says.
+pub fn task_numbers(words: &str) -> Option<Vec<i64>> {
+    let normalised = words.replace(',', " and ");
+    let ids: Option<Vec<i64>> = normalised
+        .split(" and ")
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| task_number(&part.to_lowercase().split_whitespace().collect::<Vec<_>>()))
+        .collect();
+    ids.filter(|ids| ids.len() > 1)
+}
+
 /// An answer that picks from a list, if the whole message is one.
 pub fn selection(words: &[Token<'_>]) -> Option<Selection> {
     let phrase: Vec<&str> = words
@@ -145,6 +157,8 @@ mod tests {
             TaskRef::Words("Pay rent".into())
         );
         assert_eq!(reference("buying milk"), TaskRef::Words("buying milk".into()));
+        assert_eq!(task_numbers("#4, #5 and task 6"), Some(vec![4, 5, 6]));
+        assert_eq!(task_numbers("milk and eggs"), None);
     }
 
     #[test]
