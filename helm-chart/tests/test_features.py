@@ -80,6 +80,14 @@ def test_llm_api_key_goes_to_the_secret() -> None:
     assert env_value(backend_container(render()), "LLM_API_KEY") is None
 
 
+def test_llm_tuning_reaches_the_backend() -> None:
+    defaults = render().get("ConfigMap", f"{FULLNAME}-backend")["data"]
+    assert (defaults["LLM_TIMEOUT_SECS"], defaults["LLM_MAX_STEPS"], defaults["LLM_STREAM"]) == ("60", "8", "true")
+    tuned = render(overrides={"llm": {"timeoutSeconds": 120, "maxSteps": 4, "stream": False}})
+    data = tuned.get("ConfigMap", f"{FULLNAME}-backend")["data"]
+    assert (data["LLM_TIMEOUT_SECS"], data["LLM_MAX_STEPS"], data["LLM_STREAM"]) == ("120", "4", "false")
+
+
 # --- databases -----------------------------------------------------------------------------------------------
 
 def test_external_database_from_an_existing_secret() -> None:

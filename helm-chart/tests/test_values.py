@@ -98,6 +98,8 @@ def test_external_database_without_url_or_secret_fails_clearly() -> None:
      "backend.autoscaling.maxReplicas must be >= backend.autoscaling.minReplicas"),
     ({"llm": {"provider": "anthropic"}},
      "llm.provider"),
+    ({"llm": {"maxSteps": 0}},
+     "llm.maxSteps"),
     ({"networkPolicy": {"backendExtraIngressFrom": [{"namespaceSelecter": {"matchLabels": {"a": "b"}}}]}},
      "networkPolicy.backendExtraIngressFrom"),
     ({"networkPolicy": {"postgresqlExtraIngressFrom": [{"ipBlock": {"except": ["10.0.0.0/8"]}}]}},
