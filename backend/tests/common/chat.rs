@@ -1,4 +1,4 @@
-//! Chat helpers: a turn as JSON or as a parsed event stream, and a user in a chosen timezone.
+//! Chat helpers: a turn as JSON or as a parsed event stream.
 
 use axum::{
     body::Body,
@@ -6,7 +6,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{PASSWORD, Session, TestApp, TestResponse};
+use super::{Session, TestApp, TestResponse};
 
 /// One Server-Sent Event: its name and JSON data.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,17 +16,6 @@ pub struct StreamEvent {
 }
 
 impl TestApp {
-    pub async fn signup_in(&self, email: &str, timezone: &str) -> Session {
-        let body = json!({"email": email, "password": PASSWORD, "timezone": timezone});
-        let response = self.call(Method::POST, "/api/auth/signup", None, Some(body)).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
-        let body = response.json();
-        Session {
-            user_id: body["user_id"].as_str().expect("user_id").parse().expect("uuid"),
-            token: body["token"].as_str().expect("token").to_string(),
-        }
-    }
-
     /// A chat turn as sent; the response is not checked.
     pub async fn chat_raw(&self, session: &Session, body: Value) -> TestResponse {
         let uri = format!("/api/{}/chat", session.user_id);

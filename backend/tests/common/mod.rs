@@ -136,14 +136,17 @@ impl TestApp {
     }
 
     pub async fn signup(&self, email: &str) -> Session {
-        let response = self
-            .call(
-                Method::POST,
-                "/api/auth/signup",
-                None,
-                Some(json!({"email": email, "password": PASSWORD})),
-            )
-            .await;
+        self.signup_with(json!({"email": email, "password": PASSWORD})).await
+    }
+
+    /// Signs up a user whose timezone is `timezone` (relative dates in chat are read in it).
+    pub async fn signup_in(&self, email: &str, timezone: &str) -> Session {
+        self.signup_with(json!({"email": email, "password": PASSWORD, "timezone": timezone}))
+            .await
+    }
+
+    async fn signup_with(&self, body: Value) -> Session {
+        let response = self.call(Method::POST, "/api/auth/signup", None, Some(body)).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
         let body = response.json();
         Session {
