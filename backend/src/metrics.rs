@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, a latency histogram, database pool usage.
+//! Prometheus metrics: requests by route and status, a latency histogram, database pool usage,
+//! chat turns and tool calls.
 
 use std::{sync::Arc, time::Instant};
 
@@ -15,7 +16,10 @@ use prometheus_client::{
 };
 use sqlx::PgPool;
 
-use crate::error::{Error, Result};
+use crate::{
+    chat::{model::ToolCallRecord, tools},
+    error::{Error, Result},
+};
 
 /// Route label for requests that matched no route, so random URLs cannot explode cardinality.
 const UNMATCHED_ROUTE: &str = "unmatched";
@@ -29,6 +33,18 @@ struct RequestLabels {
     method: String,
     route: String,
     status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TurnLabels {
+    engine: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ToolLabels {
+    tool: String,
+    outcome: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -46,6 +62,8 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    chat_turns: Family<TurnLabels, Counter>,
+    tool_calls: Family<ToolLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -88,8 +106,22 @@ impl Metrics {
             "Configured database pool size",
             pool_max.clone(),
         );
+        let chat_turns = Family::<TurnLabels, Counter>::default();
+        let tool_calls = Family::<ToolLabels, Counter>::default();
+        registry.register(
+            "chat_turns",
+            "Chat turns by engine and outcome (ok, failed)",
+            chat_turns.clone(),
+        );
+        registry.register(
+            "chat_tool_calls",
+            "Agent tool calls by tool and outcome (ok, error)",
+            tool_calls.clone(),
+        );
         Self {
             registry,
+            chat_turns,
+            tool_calls,
             requests,
             latency,
             pool_connections,
@@ -111,6 +143,26 @@ impl Metrics {
         self.latency
             .get_or_create(&RouteLabels { method, route })
             .observe(seconds);
+    }
+
+    /// Counts a finished chat turn and its tool calls. Tool names come from the model, so unknown
+    /// ones share one label rather than growing the series.
+    pub fn observe_turn(&self, engine: &'static str, ok: bool, calls: &[ToolCallRecord]) {
+        let outcome = if ok { "ok" } else { "failed" };
+        self.chat_turns.get_or_create(&TurnLabels { engine, outcome }).inc();
+        for call in calls {
+            let tool = if tools::is_tool(&call.tool) {
+                call.tool.clone()
+            } else {
+                "unknown".into()
+            };
+            let outcome = if call.result.get("error").is_some() {
+                "error"
+            } else {
+                "ok"
+            };
+            self.tool_calls.get_or_create(&ToolLabels { tool, outcome }).inc();
+        }
     }
 
     fn render(&self, db: &PgPool) -> Result<String> {

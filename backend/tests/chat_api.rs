@@ -213,3 +213,19 @@ async fn conversation_ids_are_json_schema_integers(db: PgPool) {
         .await;
     assert_eq!(fractional.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[sqlx::test]
+async fn turns_and_tool_calls_are_counted(db: PgPool) {
+    let app = TestApp::new(db);
+    let user = app.signup("metrics@example.com").await;
+    app.chat(&user, None, "add milk and eggs").await;
+    app.chat(&user, None, "complete task 99").await;
+    let text = app.get("/metrics", None).await.text;
+    for line in [
+        r#"chat_turns_total{engine="rules",outcome="ok"} 2"#,
+        r#"chat_tool_calls_total{tool="add_task",outcome="ok"} 2"#,
+        r#"chat_tool_calls_total{tool="complete_task",outcome="error"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+    }
+}

@@ -31,6 +31,7 @@ use crate::{
     auth::extract::UserScope,
     error::{Error, ErrorBody, Result},
     extract::{JsonBody, QueryParams, path_id},
+    metrics::Metrics,
 };
 
 /// Most messages a conversation view returns (the newest ones).
@@ -62,6 +63,7 @@ async fn chat(
     scope: UserScope,
     State(db): State<PgPool>,
     State(engine): State<Arc<Engine>>,
+    State(metrics): State<Arc<Metrics>>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<ChatRequest>,
 ) -> Result<Response> {
@@ -70,7 +72,8 @@ async fn chat(
         let (events, received) = tokio::sync::mpsc::unbounded_channel();
         // The turn runs on its own task, so a client that disconnects does not cut it short:
         // the reply is still stored and shows up when the conversation is reloaded.
-        let finished = tokio::spawn(async move { prepared.run(&engine, Some(events)).await }.in_current_span());
+        let finished =
+            tokio::spawn(async move { prepared.run(&engine, &metrics, Some(events)).await }.in_current_span());
         let updates = UnboundedReceiverStream::new(received).map(|event| Ok(sse_event(event)));
         let end = stream::once(async move {
             Ok::<_, Infallible>(match finished.await {
@@ -80,7 +83,7 @@ async fn chat(
         });
         return Ok(event_stream(updates.chain(end)).into_response());
     }
-    let finished = tokio::spawn(async move { prepared.run(&engine, None).await }.in_current_span());
+    let finished = tokio::spawn(async move { prepared.run(&engine, &metrics, None).await }.in_current_span());
     match finished.await {
         Ok(Ok(outcome)) => Ok(Json(ChatResponse {
             conversation_id: outcome.conversation_id,

@@ -122,6 +122,11 @@ impl ToolBox {
 
 const TOOL_NAMES: [&str; 5] = [ADD_TASK, LIST_TASKS, COMPLETE_TASK, DELETE_TASK, UPDATE_TASK];
 
+/// Whether `name` is one of the five tools.
+pub fn is_tool(name: &str) -> bool {
+    TOOL_NAMES.contains(&name)
+}
+
 /// The spec's result shape for a change to one task.
 fn outcome(task: &Task, status: &str) -> Value {
     json!({ "task_id": task.id, "status": status, "title": task.title })

@@ -20,6 +20,7 @@ use super::{
 use crate::{
     auth::users,
     error::{Error, NUL_PROBLEM, Result},
+    metrics::Metrics,
 };
 
 /// Most earlier messages the agent sees; older ones are dropped first.
@@ -83,10 +84,11 @@ pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result
 }
 
 impl PreparedTurn {
-    /// Runs the agent and stores its reply; `events` receives the stream as it happens.
+    /// Runs the agent, stores its reply and counts the turn; `events` receives the stream as it happens.
     pub async fn run(
         self,
         engine: &Engine,
+        metrics: &Metrics,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> Result<TurnOutcome, TurnFailure> {
         let span = tracing::info_span!(
@@ -105,6 +107,7 @@ impl PreparedTurn {
             Err(_) => Err(AgentError::new("timeout", "The assistant took too long to answer.")),
         };
         let (reply, calls) = turn.into_parts();
+        metrics.observe_turn(engine.name(), result.is_ok(), &calls);
         span.record("tool_calls", calls.len());
         span.record("outcome", if result.is_ok() { "ok" } else { "failed" });
         let _entered = span.enter();

@@ -7,7 +7,7 @@ use super::{
     client::{LlmClient, LlmError},
     wire::{Chunk, Completion, DeltaToolCall, WireFunction, WireToolCall},
 };
-use crate::chat::{agent::Turn, tools::definitions};
+use crate::chat::{agent::Turn, tools};
 
 /// What one step of the model produced.
 #[derive(Debug, Default)]
@@ -114,7 +114,7 @@ fn merge_call(calls: &mut Vec<WireToolCall>, fragment: DeltaToolCall) {
     let Some(function) = fragment.function else { return };
     if let Some(name) = function.name.filter(|name| !name.is_empty()) {
         let joined = format!("{}{name}", call.function.name);
-        if call.function.name.is_empty() || is_tool(&joined) {
+        if call.function.name.is_empty() || tools::is_tool(&joined) {
             call.function.name = joined;
         } else if call.function.name != name {
             call.function.name = name;
@@ -123,14 +123,6 @@ fn merge_call(calls: &mut Vec<WireToolCall>, fragment: DeltaToolCall) {
     if let Some(arguments) = function.arguments {
         call.function.arguments.push_str(&arguments);
     }
-}
-
-fn is_tool(name: &str) -> bool {
-    definitions()
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|tool| tool["function"]["name"] == name)
 }
 
 #[cfg(test)]
