@@ -66,7 +66,7 @@ impl Error {
     }
 
     /// The sentence people see.
-    fn user_message(&self) -> String {
+    pub fn user_message(&self) -> String {
         match self {
             Self::BackendUnavailable(_) => {
                 "We can't reach the task service right now. Your tasks are safe; please try again in a moment.".into()

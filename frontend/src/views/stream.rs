@@ -144,7 +144,7 @@ async fn run_turn(
                 params.conversation_id,
             );
         }
-        Err(other) => return TurnEnd::problem(other.to_string(), params.conversation_id),
+        Err(other) => return TurnEnd::problem(other.user_message(), params.conversation_id),
     };
     relay(response, params.conversation_id, tx).await
 }
