@@ -360,5 +360,11 @@ async fn live_server_turns(db: PgPool) {
         "{events:?}"
     );
     assert!(events.iter().any(|e| e.name == "delta"), "{events:?}");
-    eprintln!("live replies: {} / {}", reply["response"], events.len());
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    eprintln!(
+        "live turn 1: tools {:?}, reply {}",
+        tools_called(&reply),
+        reply["response"]
+    );
+    eprintln!("live turn 2 (streamed): events {names:?}");
 }

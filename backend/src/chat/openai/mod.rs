@@ -75,7 +75,12 @@ impl Agent for OpenAiAgent {
             let step = self.step(&messages, turn).await.map_err(agent_error)?;
             if step.tool_calls.is_empty() {
                 if turn.reply().trim().is_empty() {
-                    turn.say("Done.");
+                    // Small models sometimes end a turn without a word; never leave the user with nothing.
+                    turn.say(if turn.calls().is_empty() {
+                        "Sorry, I have no answer to that. Try \"add a task to …\" or \"what's pending?\"."
+                    } else {
+                        "Done."
+                    });
                 }
                 return Ok(());
             }
