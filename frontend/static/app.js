@@ -57,6 +57,16 @@
     setBusy(false);
   });
 
+  // The welcome screen's examples fill the composer; the person still decides to send.
+  document.addEventListener("click", function (event) {
+    var example = event.target.closest && event.target.closest("button.example");
+    var input = document.getElementById("message");
+    if (example && input && !input.disabled) {
+      input.value = example.textContent;
+      input.focus();
+    }
+  });
+
   document.addEventListener("htmx:sseMessage", scrollThread);
   document.addEventListener("htmx:afterSwap", scrollThread);
 })();

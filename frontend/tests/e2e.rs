@@ -283,6 +283,28 @@ async fn after_logout_the_chat_redirects_to_login() {
     let stack = Stack::start().await;
     browser::run("after_logout_the_chat_redirects_to_login", true, |browser| async {
         sign_up(&browser, &stack).await;
+        let example = "//button[@class='example' and text()=\"What's pending?\"]";
+        browser
+            .client
+            .find(Locator::XPath(example))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let typed = browser
+            .client
+            .find(Locator::Id("message"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(
+            typed.as_deref(),
+            Some("What's pending?"),
+            "an example fills the composer"
+        );
         browser
             .client
             .find(Locator::Id("logout"))
