@@ -68,8 +68,12 @@ in
         pkgs.postgresql
         # `kill -s TERM` in the shutdown test.
         pkgs.procps
+        # The frontend's end-to-end tests drive headless Chromium through chromedriver.
+        pkgs.chromium
+        pkgs.chromedriver
       ];
       preCheck = ''
+        export HOME="$TMPDIR"
         pgdir="$TMPDIR/postgres"
         initdb -D "$pgdir/data" -U postgres --auth=trust --no-locale -E UTF8 >/dev/null
         pg_ctl -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
