@@ -37,18 +37,23 @@ ensure_venv() {
   printf '%s' "$wanted" >"$stamp"
 }
 
-# Debian/Ubuntu packages the scripts need: the PostgreSQL server binaries, Python's venv and Nix's
-# evaluator (nix-bin: nix-instantiate for scripts/check-nix).
+# Debian/Ubuntu packages the scripts need: the PostgreSQL server binaries and Python's venv, plus
+# the extras named in the arguments.
 # Installed with apt-get when missing (as root, or through sudo); otherwise the exact command is printed.
 ensure_system_packages() {
   local missing=()
   pg_find_bindir >/dev/null 2>&1 || missing+=(postgresql)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
-  command -v nix-instantiate >/dev/null 2>&1 || missing+=(nix-bin)
-  # `ensure_system_packages browser`: also headless Chromium and its WebDriver (frontend e2e tests).
-  if [[ ${1:-} == browser ]]; then
-    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium chromium-driver)
-  fi
+  # Extras by name, for the test run only: `browser` (headless Chromium and its WebDriver, for the
+  # frontend's e2e tests) and `nix` (nix-instantiate, for scripts/check-nix).
+  local extra
+  for extra in "$@"; do
+    case $extra in
+      browser) command -v chromedriver >/dev/null 2>&1 || missing+=(chromium chromium-driver) ;;
+      nix) command -v nix-instantiate >/dev/null 2>&1 || missing+=(nix-bin) ;;
+      *) echo "ensure_system_packages: unknown extra $extra" >&2 && return 2 ;;
+    esac
+  done
   ((${#missing[@]})) || return 0
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then
