@@ -27,8 +27,9 @@ use crate::{
 pub const HISTORY_MESSAGES: i64 = 20;
 /// Most characters of earlier messages the agent sees (text plus tool data).
 pub const HISTORY_CHARS: usize = 16_000;
-/// Longest a turn may run, every model step and tool call included.
-pub const TURN_DEADLINE: Duration = Duration::from_secs(180);
+/// Longest a turn may run, every model step and tool call included. Below the frontend's
+/// `CHAT_TIMEOUT_SECS` default (120 s), so the user hears this turn's own explanation, not a timeout.
+pub const TURN_DEADLINE: Duration = Duration::from_secs(110);
 
 /// A turn whose user message is stored and whose context is loaded, ready for the agent.
 #[derive(Debug)]
