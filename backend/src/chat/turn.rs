@@ -111,14 +111,16 @@ impl PreparedTurn {
         metrics.observe_turn(engine.name(), result.is_ok(), &calls);
         span.record("tool_calls", calls.len());
         span.record("outcome", if result.is_ok() { "ok" } else { "failed" });
-        let _entered = span.enter();
-        tracing::info!(duration_ms = started.elapsed().as_millis() as u64, "chat turn finished");
+        // `in_scope`, not an entered guard: the guard must not be held across the `.await` below.
+        span.in_scope(|| {
+            tracing::info!(duration_ms = started.elapsed().as_millis() as u64, "chat turn finished");
+            if let Err(err) = &result {
+                tracing::warn!(code = err.code, "the agent could not finish the turn");
+            }
+        });
         let (code, text) = match result {
             Ok(()) => (None, reply),
-            Err(err) => {
-                tracing::warn!(code = err.code, "the agent could not finish the turn");
-                (Some(err.code), failure_text(&err, &calls))
-            }
+            Err(err) => (Some(err.code), failure_text(&err, &calls)),
         };
         let stored = store::append_message(
             &self.db,
