@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use chrono_tz::Tz;
-use serde_json::Value;
 use sqlx::PgPool;
 use tokio::sync::mpsc::UnboundedSender;
 use tracing::{Instrument, field::Empty};
@@ -208,17 +207,12 @@ fn failure_text(err: &AgentError, calls: &[ToolCallRecord]) -> String {
 
 /// "added task #5 "Buy milk"" for a call that changed something.
 fn change_summary(call: &ToolCallRecord) -> Option<String> {
+    // Only a successful change carries a status and a task id.
     let status = call.result["status"].as_str()?;
-    let verb = match status {
-        "created" => "added",
-        other => other,
-    };
+    let id = call.result["task_id"].as_i64()?;
+    let verb = if status == "created" { "added" } else { status };
     let title = call.result["title"].as_str().unwrap_or_default();
-    Some(format!(
-        "{verb} task #{} \"{title}\"",
-        call.result["task_id"].as_i64().unwrap_or_default()
-    ))
-    .filter(|_| call.result.get("error").is_none() && call.result["task_id"] != Value::Null)
+    Some(format!("{verb} task #{id} \"{title}\""))
 }
 
 #[cfg(test)]

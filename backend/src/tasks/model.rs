@@ -63,6 +63,14 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+        }
+    }
+
     /// The `completed` value to match, or `None` for all.
     pub fn completed(self) -> Option<bool> {
         match self {

@@ -84,8 +84,15 @@ impl Agent for OpenAiAgent {
                 }
                 return Ok(());
             }
+            let mut calls = step.tool_calls;
+            // Some servers leave ids out; the results must still pair with their calls.
+            for (i, call) in calls.iter_mut().enumerate() {
+                if call.id.is_empty() {
+                    call.id = format!("call_{i}");
+                }
+            }
             let mut results = Vec::new();
-            for (i, call) in step.tool_calls.iter().enumerate() {
+            for call in &calls {
                 let name = call.function.name.as_str();
                 let result = match serde_json::from_str::<Value>(non_empty(&call.function.arguments)) {
                     Ok(arguments @ Value::Object(_)) => turn.call_tool(name, arguments).await,
@@ -95,18 +102,7 @@ impl Agent for OpenAiAgent {
                         turn.reject_call(name, raw, "arguments must be a JSON object matching the tool's schema")
                     }
                 };
-                let id = if call.id.is_empty() {
-                    format!("call_{i}")
-                } else {
-                    call.id.clone()
-                };
-                results.push(WireMessage::tool_result(&id, &result));
-            }
-            let mut calls = step.tool_calls;
-            for (i, call) in calls.iter_mut().enumerate() {
-                if call.id.is_empty() {
-                    call.id = format!("call_{i}");
-                }
+                results.push(WireMessage::tool_result(&call.id, &result));
             }
             if !step.content.is_empty() {
                 turn.say("\n\n");

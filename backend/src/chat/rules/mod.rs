@@ -117,7 +117,7 @@ async fn add(turn: &mut Turn<'_>, items: Vec<NewItem>, clock: &Clock) -> String 
 }
 
 async fn list(turn: &mut Turn<'_>, request: ListRequest, clock: &Clock) -> String {
-    let mut arguments = json!({ "status": status_name(request.status) });
+    let mut arguments = json!({ "status": request.status.as_str() });
     if let Some(q) = &request.q {
         arguments["q"] = json!(q);
     }
@@ -166,14 +166,6 @@ async fn list(turn: &mut Turn<'_>, request: ListRequest, clock: &Clock) -> Strin
         text.push_str(&clock.task_line(task));
     }
     text
-}
-
-fn status_name(status: StatusFilter) -> &'static str {
-    match status {
-        StatusFilter::All => "all",
-        StatusFilter::Pending => "pending",
-        StatusFilter::Completed => "completed",
-    }
 }
 
 fn due_within(task: &Value, window: DueWindow, clock: &Clock) -> bool {
