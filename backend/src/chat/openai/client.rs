@@ -1,11 +1,11 @@
 //! HTTP to an OpenAI-compatible Chat Completions endpoint: timeouts, and retries with backoff on
 //! 429, 5xx and connection failures (honouring `Retry-After`).
 //!
-//! Why not an OpenAI client crate: async-openai streams through reqwest-eventsource, which
-//! reconnects — re-sending the whole request — when a stream ends without `[DONE]`, and llama.cpp's
-//! server does exactly that on tool-picking turns; its typed messages also cannot express the
-//! empty-string content llama.cpp requires beside `tool_calls`. This module is only the transport;
-//! SSE parsing comes from `eventsource-stream` and backoff from `backon`.
+//! Why not an OpenAI client crate: async-openai streams through reqwest-eventsource, whose default
+//! retry policy reconnects — re-sending the whole request — when a stream ends without `[DONE]`, and
+//! llama.cpp's server does exactly that on tool-picking turns; here such a stream must instead be
+//! asked again without streaming. This module is only the transport; SSE parsing comes from
+//! `eventsource-stream` and backoff from `backon`.
 
 use std::time::Duration;
 
