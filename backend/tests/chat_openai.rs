@@ -316,7 +316,7 @@ async fn the_step_limit_holds_when_the_model_never_answers(db: PgPool) {
     );
 }
 
-/// Real turns against a live OpenAI-compatible server (e.g. `../shared/tools/llm-server start`).
+/// Real turns against a live OpenAI-compatible server (e.g. `scripts/llm-server start`).
 /// Skipped unless `LLM_TEST_BASE_URL` is set; the model may be tiny, so only shapes are asserted.
 #[sqlx::test]
 #[allow(
