@@ -3,10 +3,13 @@
 program does with the REST API. Standard library only, so it runs on the VM's bare python3.
 
 Credentials live in a state file (mode 0600) written by `signup`; nothing secret is printed or put
-on a command line, because the VM test logs every command and its output.
+on a command line, because the VM test logs every command and its output. Like a browser, the user stays
+signed in: every step after `signup` reuses its session, and only `login` and `api-tasks` log in (the backend
+throttles logins per email, so a test that logged in at every step and retried would lock itself out).
 
     journey --state FILE login-page     --frontend URL
     journey --state FILE signup         --frontend URL
+    journey --state FILE login          --frontend URL
     journey --state FILE chat           --frontend URL --message TEXT
     journey --state FILE tasks-page     --frontend URL --title TITLE
     journey --state FILE api-tasks      --api URL --title TITLE
@@ -46,6 +49,14 @@ class Browser:
 
     def cookie(self, name):
         return next((c.value for c in self.cookies if c.name == name), None)
+
+    def resume(self, state):
+        """The session cookie sign-up set, as a browser that stayed signed in still has it."""
+        host = urllib.parse.urlsplit(self.base_url).hostname
+        self.cookies.set_cookie(http.cookiejar.Cookie(
+            0, SESSION_COOKIE, state["token"], None, False, host, False, False, "/", True, False, None, False,
+            None, None, {"HttpOnly": None}))
+        return self
 
     def get(self, path):
         return self.open(urllib.request.Request(self.base_url + path))
@@ -95,9 +106,8 @@ def token_subject(token):
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 
 
-def login(browser, state):
-    status, path, _ = browser.post_form("/login", {"email": state["email"], "password": state["password"]})
-    expect(status == 200 and path.startswith("/chat"), f"log in through the form: HTTP {status} at {path}")
+def signed_in(args):
+    return Browser(args.frontend).resume(load_state(args.state))
 
 
 def login_page(args):
@@ -121,9 +131,17 @@ def signup(args):
     return {"signed_up": True, "chat_page": path}
 
 
-def chat(args):
+def login(args):
     browser = Browser(args.frontend)
-    login(browser, load_state(args.state))
+    state = load_state(args.state)
+    status, path, _ = browser.post_form("/login", {"email": state["email"], "password": state["password"]})
+    expect(status == 200 and path.startswith("/chat"), f"log in through the form: HTTP {status} at {path}")
+    expect(browser.cookie(SESSION_COOKIE) is not None, "logging in set no session cookie")
+    return {"logged_in": True, "chat_page": path}
+
+
+def chat(args):
+    browser = signed_in(args)
     status, path, body = browser.post_form("/chat/send", {"message": args.message})
     expect(status == 200 and path.startswith("/chat/"), f"chat turn: HTTP {status} at {path}")
     expect(args.message in body, "the conversation page does not show the message sent")
@@ -131,9 +149,7 @@ def chat(args):
 
 
 def tasks_page(args):
-    browser = Browser(args.frontend)
-    login(browser, load_state(args.state))
-    status, path, body = browser.get("/tasks")
+    status, path, body = signed_in(args).get("/tasks")
     expect(status == 200 and path == "/tasks", f"/tasks: HTTP {status} at {path}")
     expect(args.title in body, f"the tasks page does not list {args.title!r}")
     return {"tasks_page": path, "lists": args.title}
@@ -167,8 +183,7 @@ def api_get(url, token):
 
 def keep_answering(args):
     """The signed-in user reloads /tasks for `seconds`; every answer must be the full page."""
-    browser = Browser(args.frontend)
-    login(browser, load_state(args.state))
+    browser = signed_in(args)
     deadline = time.monotonic() + args.seconds
     answered, failures = 0, []
     while time.monotonic() < deadline:
@@ -191,6 +206,7 @@ def keep_answering(args):
 COMMANDS = {
     "login-page": login_page,
     "signup": signup,
+    "login": login,
     "chat": chat,
     "tasks-page": tasks_page,
     "api-tasks": api_tasks,

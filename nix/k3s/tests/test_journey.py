@@ -11,6 +11,7 @@ TITLE = "Buy groceries"
 def test_a_user_signs_up_chats_and_sees_the_task_in_the_ui_and_the_api(app, journey):
     assert journey.ok("login-page", "--frontend", app.frontend) == {"page": "/login", "status": 200}
     assert journey.ok("signup", "--frontend", app.frontend)["signed_up"] is True
+    assert journey.ok("login", "--frontend", app.frontend)["chat_page"] == "/chat"
     conversation = journey.ok("chat", "--frontend", app.frontend, "--message", "Add a task to buy groceries")
     assert conversation["conversation"].startswith("/chat/")
     assert journey.ok("tasks-page", "--frontend", app.frontend, "--title", TITLE)["lists"] == TITLE
@@ -43,6 +44,7 @@ def test_keep_answering_counts_the_answers_lost_when_the_backend_goes_away(fresh
 
 def test_credentials_stay_in_a_private_state_file_and_out_of_the_output(app, journey):
     outputs = [journey.run("signup", "--frontend", app.frontend)]
+    outputs.append(journey.run("login", "--frontend", app.frontend))
     outputs.append(journey.run("chat", "--frontend", app.frontend, "--message", "I need to remember to pay bills"))
     outputs.append(journey.run("api-tasks", "--api", app.backend, "--title", "Pay bills"))
     assert all(result.returncode == 0 for result in outputs), [r.stderr for r in outputs]
@@ -58,8 +60,18 @@ def test_a_wrong_password_is_reported_not_crashed_on(app, journey):
     state = json.loads(journey.state.read_text())
     state["password"] = "not the password"
     journey.state.write_text(json.dumps(state))
-    result = journey.run("tasks-page", "--frontend", app.frontend, "--title", TITLE)
+    result = journey.run("login", "--frontend", app.frontend)
     assert result.returncode == 1 and "log in through the form: HTTP 422" in result.stderr
+
+
+def test_a_session_the_app_no_longer_accepts_sends_the_user_to_the_login_page(app, journey):
+    journey.ok("signup", "--frontend", app.frontend)
+    state = json.loads(journey.state.read_text())
+    header, payload, signature = state["token"].split(".")
+    state["token"] = ".".join([header, payload, signature[::-1]])
+    journey.state.write_text(json.dumps(state))
+    result = journey.run("tasks-page", "--frontend", app.frontend, "--title", TITLE)
+    assert result.returncode == 1 and "at /login" in result.stderr
 
 
 def test_the_services_log_json_lines_as_the_vm_test_expects(app, journey):
