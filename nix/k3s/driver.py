@@ -143,6 +143,25 @@ def the_task_is_still_there(server: Node, url: str) -> None:
         journey(server, "api-tasks", "--api", api, "--title", TITLE)
 
 
+def only_the_backend_reaches_the_database(server: Node) -> None:
+    """NetworkPolicy, enforced by k3s's embedded kube-router: a pod that is not the backend gets no answer from
+    PostgreSQL (pg_isready exit 2, "no response"); the backend's own traffic is the app working at all."""
+    postgres_image = next(ref for ref in CONFIG["images"] if "/todo-postgres:" in ref)
+    server.succeed(
+        f"{KUBECTL} run netpol-probe --image={postgres_image} --image-pull-policy=Never --restart=Never --command --"
+        f" pg_isready --host={FULLNAME}-postgresql --port=5432 --timeout=5"
+    )
+    server.wait_until_succeeds(
+        f"{KUBECTL} get pod netpol-probe -o jsonpath='{{.status.phase}}' | grep -Eq '^(Succeeded|Failed)$'", timeout=180
+    )
+    exit_code = server.succeed(
+        f"{KUBECTL} get pod netpol-probe -o jsonpath='{{.status.containerStatuses[0].state.terminated.exitCode}}'"
+    ).strip()
+    answer = server.succeed(f"{KUBECTL} logs netpol-probe")
+    server.succeed(f"{KUBECTL} delete pod netpol-probe --wait=true")
+    assert exit_code == "2" and "no response" in answer, f"pg_isready from a stray pod: exit {exit_code}, {answer!r}"
+
+
 def evict(server: Node, pod: str) -> str:
     """The Eviction API, as `kubectl drain` uses it: it honours PodDisruptionBudgets, a plain delete does not."""
     body = f"/tmp/eviction-{pod}.json"
@@ -254,6 +273,8 @@ def single_node(machine: Node) -> None:
     url = node_url(machine, "machine")
     with subtest("a user signs up, adds a task by chat and sees it in the UI and the API"):
         user_adds_a_task_and_sees_it_in_the_api(machine, url)
+    with subtest("NetworkPolicy: only the backend reaches PostgreSQL"):
+        only_the_backend_reaches_the_database(machine)
     with subtest("a backend pod is evicted: the other replica answers, the PodDisruptionBudget holds the second"):
         backend_pod_goes_and_the_app_keeps_answering(machine, url)
     with subtest("the PostgreSQL pod restarts and the data is still there"):
