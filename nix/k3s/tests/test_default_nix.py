@@ -8,10 +8,12 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from conftest import K3S_DIR
+K3S_DIR = Path(__file__).resolve().parents[1]
+
 
 NIX = shutil.which("nix-instantiate")
 pytestmark = pytest.mark.skipif(NIX is None, reason="nix-instantiate not installed (Debian: apt-get install nix-bin)")

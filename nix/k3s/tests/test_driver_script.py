@@ -8,11 +8,13 @@ signatures of nixpkgs' test driver (nixos/lib/test-driver/src/test_driver/machin
 
 import os
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
 
-from conftest import K3S_DIR
+K3S_DIR = Path(__file__).resolve().parents[1]
+
 
 STAND_IN_PRELUDE = '''
 from typing import Callable, ContextManager, Optional
