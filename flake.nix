@@ -3,7 +3,9 @@
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
-    crane.url = "github:ipetkov/crane";
+    # A crane release: its lib/default.nix supports nixpkgs 25.11 (minSupported); master after v0.23.4 requires
+    # nixpkgs 26.05 and warns on every command with 25.11. `nix flake update` keeps this tag.
+    crane.url = "github:ipetkov/crane/v0.23.4";
     # The Rust toolchain with the musl standard library for the static binaries in the images
     # (crane's examples/cross-musl); nixpkgs' own rustc has no musl target for the host system.
     rust-overlay = {
