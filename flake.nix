@@ -14,11 +14,14 @@
     };
   };
 
+  # Nix calls `outputs` with the inputs and `self` (call-flake.nix: `flake.outputs (inputs // { self = result; })`);
+  # `...` takes `self`, which nothing here uses. scripts/check-nix calls it the same way with stand-in inputs.
   outputs =
     {
       nixpkgs,
       crane,
       rust-overlay,
+      ...
     }:
     let
       helpers = import ./nix/lib.nix;
