@@ -24,55 +24,64 @@
       ...
     }:
     let
+      inherit (nixpkgs) lib;
       helpers = import ./nix/lib.nix;
-      # Images are Linux-only (kind nodes run x86_64 or aarch64 Linux); macOS builds through a Linux builder.
-      systems = [
-        "x86_64-linux"
-        "aarch64-linux"
-      ];
-      forEachSystem =
-        f:
-        nixpkgs.lib.genAttrs systems (
-          system:
-          f (
-            import nixpkgs {
-              inherit system;
-              overlays = [ rust-overlay.overlays.default ];
-            }
-          )
-        );
-      perSystem = forEachSystem (
-        pkgs:
+      inherit (helpers) linuxSystems darwinSystems;
+
+      pkgsFor =
+        system:
+        import nixpkgs {
+          inherit system;
+          overlays = [ rust-overlay.overlays.default ];
+        };
+
+      # Binaries, images and checks: Linux only (the images run in kind's Linux nodes).
+      builds = lib.genAttrs linuxSystems (
+        system:
         let
+          pkgs = pkgsFor system;
           packages = import ./nix/packages.nix { inherit pkgs crane helpers; };
           images = import ./nix/images.nix { inherit pkgs helpers packages; };
         in
         {
-          packages = {
-            inherit (packages) todo-backend todo-frontend;
-            todo-backend-image = images.todo-backend;
-            todo-frontend-image = images.todo-frontend;
-            todo-postgres-image = images.todo-postgres;
-            images = images.all;
-            default = images.all;
-          };
-          checks = import ./nix/checks.nix { inherit pkgs packages images; };
-          devShells.default = import ./nix/devshell.nix { inherit pkgs packages; };
-          apps = import ./nix/apps.nix {
-            inherit pkgs;
-            images = images.all;
-            inherit (images) imageTags;
-            chart = ./helm-chart;
-          };
-          formatter = pkgs.nixfmt-tree;
+          inherit pkgs packages images;
         }
       );
+
+      # The deploy apps run on the host, a Mac too: there they deploy the Linux images of the Mac's CPU, which
+      # Nix builds on a Linux builder (for example nix-darwin's nix.linux-builder).
+      appsFor =
+        system:
+        let
+          inherit (builds.${helpers.linuxSystemFor system}) images;
+        in
+        import ./nix/apps.nix {
+          pkgs = pkgsFor system;
+          images = images.all;
+          inherit (images) imageTags;
+          chart = ./helm-chart;
+        };
     in
     {
-      packages = nixpkgs.lib.mapAttrs (_: s: s.packages) perSystem;
-      checks = nixpkgs.lib.mapAttrs (_: s: s.checks) perSystem;
-      devShells = nixpkgs.lib.mapAttrs (_: s: s.devShells) perSystem;
-      apps = nixpkgs.lib.mapAttrs (_: s: s.apps) perSystem;
-      formatter = nixpkgs.lib.mapAttrs (_: s: s.formatter) perSystem;
+      packages = lib.mapAttrs (
+        _: build:
+        let
+          inherit (build) packages images;
+        in
+        {
+          inherit (packages) todo-backend todo-frontend;
+          todo-backend-image = images.todo-backend;
+          todo-frontend-image = images.todo-frontend;
+          todo-postgres-image = images.todo-postgres;
+          images = images.all;
+          default = images.all;
+        }
+      ) builds;
+      checks = lib.mapAttrs (_: build: import ./nix/checks.nix { inherit (build) pkgs packages images; }) builds;
+      devShells = lib.mapAttrs (_: build: {
+        default = import ./nix/devshell.nix { inherit (build) pkgs packages; };
+      }) builds;
+      apps = lib.genAttrs (linuxSystems ++ darwinSystems) appsFor;
+      formatter = lib.genAttrs (linuxSystems ++ darwinSystems) (system: (pkgsFor system).nixfmt-tree);
     };
 }
