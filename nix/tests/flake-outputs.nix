@@ -1,7 +1,7 @@
 # Evaluated by scripts/check-nix (nix-instantiate --eval --strict, scratch store; prints true): flake.nix's
 # `outputs`, called as Nix calls them with stand-in inputs (flake-call.nix), must take that call, evaluate down to
 # the arguments of each (fake) derivation, and have the shape the flake promises: outputs per system, the apps on
-# Macs.
+# Macs, one source set and one dependency-artifact set per package.
 let
   inherit (import ./flake-call.nix) flake inputs outputs standIns;
   check = message: condition: if condition then true else throw "flake-outputs: ${message}";
@@ -18,7 +18,17 @@ let
   ];
 
   packages = outputs.packages.x86_64-linux;
+  backend = packages.todo-backend.drvAttrs;
+  frontend = packages.todo-frontend.drvAttrs;
   checks = outputs.checks.x86_64-linux;
+  hostChecks = map (name: checks.${name}.drvAttrs) [
+    "clippy"
+    "doc"
+    "nextest"
+  ];
+  sameCargoRun =
+    a: b: a.cargoExtraArgs == b.cargoExtraArgs && a.src == b.src && (a.CARGO_BUILD_TARGET or null) == (b.CARGO_BUILD_TARGET or null);
+  hasPath = drvAttrs: path: builtins.elem path drvAttrs.src.paths;
 
   # The apps of a Mac, made as the flake must make them: from the Linux images of the same CPU.
   appsWith =
@@ -101,6 +111,32 @@ builtins.deepSeq outputs (
       outputs.apps.aarch64-darwin == appsWith "aarch64-darwin" "aarch64-linux"
       && outputs.apps.x86_64-darwin == appsWith "x86_64-darwin" "x86_64-linux"
       && outputs.apps.aarch64-darwin != appsWith "aarch64-darwin" "x86_64-linux"
+    ))
+    (check "each package has its own source" (backend.src != frontend.src))
+    (check "the backend's source holds its migrations and sqlx data, not the frontend's templates or static files" (
+      hasPath backend "backend/migrations"
+      && hasPath backend "backend/.sqlx"
+      && !hasPath backend "frontend/static"
+      && !hasPath backend "frontend/templates"
+    ))
+    (check "the frontend's source holds its templates and static files, not the backend's migrations" (
+      hasPath frontend "frontend/static"
+      && hasPath frontend "frontend/templates"
+      && !hasPath frontend "backend/migrations"
+      && !hasPath frontend "backend/.sqlx"
+    ))
+    (check "each package's dependencies are built with its own cargo arguments and source" (
+      sameCargoRun backend backend.cargoArtifacts.drvAttrs
+      && sameCargoRun frontend frontend.cargoArtifacts.drvAttrs
+      && backend.cargoArtifacts != frontend.cargoArtifacts
+      && backend.cargoExtraArgs == "--locked -p todo-backend"
+      && frontend.cargoExtraArgs == "--locked -p todo-frontend"
+    ))
+    (check "the checks share one dependency set built with their own cargo arguments" (
+      builtins.all (c: sameCargoRun c c.cargoArtifacts.drvAttrs && c.cargoArtifacts == checks.clippy.drvAttrs.cargoArtifacts) hostChecks
+    ))
+    (check "the checks run the browser tests" (
+      builtins.all (c: builtins.match ".*--features todo-frontend/browser-tests.*" c.cargoExtraArgs != null) hostChecks
     ))
   ]
 )
