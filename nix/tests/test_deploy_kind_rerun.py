@@ -2,6 +2,8 @@
 node (after a reboot), a release left pending by an interrupted Helm, and values that change what Kubernetes
 cannot change. STUB tools (stubs/)."""
 
+import subprocess
+
 import pytest
 
 from helpers import helm_calls, helm_upgrade
@@ -71,8 +73,6 @@ def test_the_stubbed_helm_itself_refuses_a_pending_release(sandbox):
     """What the check above prevents: Helm's own answer (pkg/action/action.go errPending)."""
     deployed(sandbox)
     sandbox.change_state(lambda s: s["clusters"]["todo-chatbot"]["releases"]["todo/todo"].update(status="pending-upgrade"))
-    sandbox.change_state(lambda s: s.update(fail=[]))
-    import subprocess
     result = subprocess.run([str(sandbox.stubs / "helm"), "upgrade", "--install", "todo", sandbox.env()["TODO_CHART_DIR"],
                              "--kube-context", "kind-todo-chatbot", "--namespace", "todo"],
                             env=sandbox.env(), capture_output=True, text=True)
@@ -94,7 +94,7 @@ def test_a_changed_database_volume_is_refused_before_helm_changes_anything(sandb
     assert result.returncode == 2, result.stderr
     assert "the API server refuses this run's PostgreSQL StatefulSet; nothing was changed" in result.stderr
     assert "spec: Forbidden: updates to statefulset spec" in result.stderr
-    assert "(this one: 1Gi on storage class (the cluster default))" in result.stderr
+    assert "(this one: 1Gi, storage class: the cluster default)" in result.stderr
     assert "nix run .#kind-down -- --release-only" in result.stderr
     assert "delete pvc --selector app.kubernetes.io/instance=todo,app.kubernetes.io/component=postgresql" in result.stderr
     assert not helm_calls(sandbox, "upgrade")
@@ -109,3 +109,16 @@ def test_the_same_volume_size_written_differently_is_accepted(sandbox, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "the API server accepts the PostgreSQL StatefulSet of these values" in result.stdout
     assert helm_upgrade(sandbox)
+
+
+def test_turning_the_in_cluster_database_off_is_left_to_helm(sandbox, tmp_path):
+    """With postgresql.enabled=false nothing of PostgreSQL is rendered: nothing for the API server to judge."""
+    deployed(sandbox)
+    external = tmp_path / "external.yaml"
+    external.write_text("postgresql:\n  enabled: false\nexternalDatabase:\n  enabled: true\n"
+                        "  url: postgres://todo:secret@db.example:5432/todo\n")
+    result = sandbox.deploy("--values", str(external))
+    assert result.returncode == 0, result.stderr
+    assert "these values render no PostgreSQL StatefulSet" in result.stdout
+    assert helm_upgrade(sandbox)
+    assert "StatefulSet/todo/todo-todo-chatbot-postgresql" not in sandbox.cluster()["objects"]

@@ -69,8 +69,13 @@ check_statefulset_update() {
     say "the API server accepts the PostgreSQL StatefulSet of these values"
     return 0
   fi
+  # postgresql.enabled=false renders no PostgreSQL objects: Helm will delete the StatefulSet (the claim stays).
+  if [[ $refusal == *"no objects passed to apply"* ]]; then
+    say "these values render no PostgreSQL StatefulSet; Helm removes it and keeps its data volume"
+    return 0
+  fi
   claim=$(jq -r '.items[0].spec.volumeClaimTemplates[0].spec // empty
-    | "\(.resources.requests.storage // "?") on storage class \(.storageClassName // "(the cluster default)")"' <<<"$existing")
+    | "\(.resources.requests.storage // "?"), storage class: \(.storageClassName // "the cluster default")"' <<<"$existing")
   die "$EXIT_USAGE" "the API server refuses this run's PostgreSQL StatefulSet; nothing was changed. It says: $refusal" \
     "A StatefulSet's volume claim is fixed when it is created${claim:+ (this one: $claim)}: keep postgresql.persistence.size," \
     "storageClass and enabled as they were, or start the database over (deletes its data):" \

@@ -127,6 +127,11 @@ class Helm:
             self.world.save()
             fail(f'Error: {failed}: cannot patch "{invalid.name}" with kind {invalid.kind}: '
                  f'{invalid.kind}.apps "{invalid.name}" is invalid: {invalid.message}')
+        # pkg/kube/client.go Update deletes what the previous release had and this one has not (unless kept).
+        for key in (record or {}).get("objects", []):
+            kept = cluster["objects"].get(key, {}).get("metadata", {}).get("annotations", {})
+            if key not in new["objects"] and kept.get("helm.sh/resource-policy") != "keep":
+                cluster["objects"].pop(key, None)
         cluster["releases"][f"{namespace}/{release}"] = new
         print(f'Release "{release}" has been upgraded. Happy Helming!' if upgrading
               else f'Release "{release}" does not exist. Installing it now.')

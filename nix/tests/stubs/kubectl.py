@@ -139,6 +139,8 @@ class Kubectl:
         manifests = [doc for doc in yaml.safe_load_all(self.world.stdin) if doc]
         selector = self.selector()
         manifests = [m for m in manifests if matches_selector(m["metadata"].get("labels", {}), selector)]
+        if not manifests:
+            fail("error: no objects passed to apply")  # pkg/cmd/apply/apply.go Run
         try:
             apiserver.apply(self.cluster, manifests, self.namespace, dry_run=dry_run)
         except apiserver.Invalid as invalid:
