@@ -104,6 +104,9 @@ in
     }
   );
 
+  # nextest does not run doc tests (crane docs/API.md, cargoNextest); scripts/test runs `cargo test --doc` too.
+  doctest = craneLib.cargoDocTest (checkArgs // { inherit cargoArtifacts; });
+
   # The chart as scripts/test checks it: Helm's own lint and render, then every manifest strictly
   # against the Kubernetes 1.30 schemas that nixpkgs' kubernetes-validate ships (kubeconform, in the
   # dev shell, would download its schemas, which the build sandbox cannot).

@@ -24,6 +24,7 @@ let
   hostChecks = map (name: checks.${name}.drvAttrs) [
     "clippy"
     "doc"
+    "doctest"
     "nextest"
   ];
   sameCargoRun =
@@ -87,6 +88,7 @@ builtins.deepSeq outputs (
         "clippy"
         "deadnix"
         "doc"
+        "doctest"
         "fmt"
         "images"
         "k3s"

@@ -25,6 +25,7 @@
         cargoClippy = cargoDerivation "-clippy" [ "src" "pname" "version" "cargoArtifacts" ];
         cargoDoc = cargoDerivation "-doc" [ "src" "pname" "version" "cargoArtifacts" ];
         cargoNextest = cargoDerivation "-nextest" [ "src" "pname" "version" "cargoArtifacts" ];
+        cargoDocTest = cargoDerivation "-doctest" [ "src" "pname" "version" ];
         cargoFmt = cargoDerivation "-fmt" [ "src" "pname" "version" ];
         devShell = args: pkgs.runCommand "nix-shell" args "";
       };
