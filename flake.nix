@@ -3,7 +3,9 @@
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
-    crane.url = "github:ipetkov/crane";
+    # A crane release: its lib/default.nix supports nixpkgs 25.11 (minSupported); master after v0.23.4 requires
+    # nixpkgs 26.05 and warns on every command with 25.11. `nix flake update` keeps this tag.
+    crane.url = "github:ipetkov/crane/v0.23.4";
     # The Rust toolchain with the musl standard library for the static binaries in the images
     # (crane's examples/cross-musl); nixpkgs' own rustc has no musl target for the host system.
     rust-overlay = {
@@ -12,62 +14,74 @@
     };
   };
 
+  # Nix calls `outputs` with the inputs and `self` (call-flake.nix: `flake.outputs (inputs // { self = result; })`);
+  # `...` takes `self`, which nothing here uses. scripts/check-nix calls it the same way with stand-in inputs.
   outputs =
     {
       nixpkgs,
       crane,
       rust-overlay,
+      ...
     }:
     let
+      inherit (nixpkgs) lib;
       helpers = import ./nix/lib.nix;
-      # Images are Linux-only (kind nodes run x86_64 or aarch64 Linux); macOS builds through a Linux builder.
-      systems = [
-        "x86_64-linux"
-        "aarch64-linux"
-      ];
-      forEachSystem =
-        f:
-        nixpkgs.lib.genAttrs systems (
-          system:
-          f (
-            import nixpkgs {
-              inherit system;
-              overlays = [ rust-overlay.overlays.default ];
-            }
-          )
-        );
-      perSystem = forEachSystem (
-        pkgs:
+      inherit (helpers) linuxSystems darwinSystems;
+
+      pkgsFor =
+        system:
+        import nixpkgs {
+          inherit system;
+          overlays = [ rust-overlay.overlays.default ];
+        };
+
+      # Binaries, images and checks: Linux only (the images run in kind's Linux nodes).
+      builds = lib.genAttrs linuxSystems (
+        system:
         let
+          pkgs = pkgsFor system;
           packages = import ./nix/packages.nix { inherit pkgs crane helpers; };
           images = import ./nix/images.nix { inherit pkgs helpers packages; };
         in
         {
-          packages = {
-            inherit (packages) todo-backend todo-frontend;
-            todo-backend-image = images.todo-backend;
-            todo-frontend-image = images.todo-frontend;
-            todo-postgres-image = images.todo-postgres;
-            images = images.all;
-            default = images.all;
-          };
-          checks = import ./nix/checks.nix { inherit pkgs packages images; };
-          devShells.default = import ./nix/devshell.nix { inherit pkgs packages; };
-          apps = import ./nix/apps.nix {
-            inherit pkgs;
-            images = images.all;
-            inherit (images) imageTags;
-            chart = ./helm-chart;
-          };
-          formatter = pkgs.nixfmt-tree;
+          inherit pkgs packages images;
         }
       );
+
+      # The deploy apps run on the host, a Mac too: there they deploy the Linux images of the Mac's CPU, which
+      # Nix builds on a Linux builder (for example nix-darwin's nix.linux-builder).
+      appsFor =
+        system:
+        let
+          inherit (builds.${helpers.linuxSystemFor system}) images;
+        in
+        import ./nix/apps.nix {
+          pkgs = pkgsFor system;
+          images = images.all;
+          inherit (images) imageTags;
+          chart = ./helm-chart;
+        };
     in
     {
-      packages = nixpkgs.lib.mapAttrs (_: s: s.packages) perSystem;
-      checks = nixpkgs.lib.mapAttrs (_: s: s.checks) perSystem;
-      devShells = nixpkgs.lib.mapAttrs (_: s: s.devShells) perSystem;
-      apps = nixpkgs.lib.mapAttrs (_: s: s.apps) perSystem;
-      formatter = nixpkgs.lib.mapAttrs (_: s: s.formatter) perSystem;
+      packages = lib.mapAttrs (
+        _: build:
+        let
+          inherit (build) packages images;
+        in
+        {
+          inherit (packages) todo-backend todo-frontend;
+          todo-backend-image = images.todo-backend;
+          todo-frontend-image = images.todo-frontend;
+          todo-postgres-image = images.todo-postgres;
+          images = images.all;
+          default = images.all;
+        }
+      ) builds;
+      checks = lib.mapAttrs (_: build: import ./nix/checks.nix { inherit (build) pkgs packages images; }) builds;
+      devShells = lib.mapAttrs (_: build: {
+        default = import ./nix/devshell.nix { inherit (build) pkgs packages; };
+      }) builds;
+      apps = lib.genAttrs (linuxSystems ++ darwinSystems) appsFor;
+      formatter = lib.genAttrs (linuxSystems ++ darwinSystems) (system: (pkgsFor system).nixfmt-tree);
     };
 }

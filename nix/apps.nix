@@ -1,9 +1,11 @@
-# `nix run .#deploy-kind` and `nix run .#kind-down`: nix/deploy-kind.sh and nix/kind-down.sh with their tools.
-# The scripts stay plain files (shellchecked and tested as they are); the prelude below hands them this build's
-# image archives, tags and chart, so they work from any directory.
+# `nix run .#deploy-kind` and `nix run .#kind-down`: nix/deploy-kind.sh and nix/kind-down.sh, run as they are
+# from a store copy of themselves and the step files they source (nix/kind/), with their tools on PATH. A short
+# wrapper hands them this build's image archives, tags and chart, so they work from any directory; nix/tests
+# runs the same files with stub tools.
 {
   pkgs,
-  # linkFarm with todo-backend.tar, todo-frontend.tar, todo-postgres.tar (uncompressed docker-archives).
+  # linkFarm with todo-backend.tar, todo-frontend.tar, todo-postgres.tar (uncompressed docker-archives). Linux
+  # images, also when the apps run on a Mac (its Docker Desktop or podman machine runs Linux kind nodes).
   images,
   # { backend, frontend, postgres }: the tags inside those archives.
   imageTags,
@@ -17,23 +19,29 @@ let
     builtins.concatStringsSep "" (
       map (name: "export ${name}=${shellQuote env.${name}}\n") (builtins.attrNames env)
     );
-  # writeShellApplication writes its own shebang and `set -o` lines; drop the file's shebang.
-  body =
-    file:
-    let
-      text = builtins.readFile file;
-      shebang = "#!/usr/bin/env bash\n";
-      n = builtins.stringLength shebang;
-    in
-    if builtins.substring 0 n text == shebang then
-      builtins.substring n (builtins.stringLength text - n) text
-    else
-      text;
-  app = name: description: text: {
+
+  # Only the scripts and their step files, so a change to a test or a .nix file does not rebuild the apps.
+  here = toString ./.;
+  relative = path: builtins.substring (builtins.stringLength here + 1) (-1) (toString path);
+  isUnder = dir: path: builtins.substring 0 (builtins.stringLength dir + 1) (relative path) == "${dir}/";
+  scripts = builtins.path {
+    name = "todo-chatbot-kind-scripts";
+    path = ./.;
+    filter =
+      path: type:
+      builtins.elem (relative path) [
+        "deploy-kind.sh"
+        "kind-down.sh"
+        "kind"
+      ]
+      || (isUnder "kind" path && (type == "directory" || builtins.match ".*\\.sh" (toString path) != null));
+  };
+
+  app = name: description: env: {
     type = "app";
     program = "${
       pkgs.writeShellApplication {
-        inherit name text;
+        inherit name;
         runtimeInputs = [
           pkgs.kind
           pkgs.kubectl
@@ -42,23 +50,21 @@ let
           pkgs.gnutar
           pkgs.coreutils
         ];
+        text = exports env + ''
+          exec ${pkgs.runtimeShell} ${scripts}/${name}.sh "$@"
+        '';
       }
     }/bin/${name}";
     meta = { inherit description; };
   };
 in
 {
-  deploy-kind = app "deploy-kind" "Deploy this build to a local kind cluster (http://localhost:8080)" (
-    exports {
-      TODO_IMAGES_DIR = "${images}";
-      TODO_CHART_DIR = "${chart}";
-      TODO_BACKEND_TAG = imageTags.backend;
-      TODO_FRONTEND_TAG = imageTags.frontend;
-      TODO_POSTGRES_TAG = imageTags.postgres;
-    }
-    + body ./deploy-kind.sh
-  );
-  kind-down = app "kind-down" "Delete the kind cluster (or, with --release-only, just the Helm release)" (
-    body ./kind-down.sh
-  );
+  deploy-kind = app "deploy-kind" "Deploy this build to a local kind cluster (http://localhost:8080)" {
+    TODO_IMAGES_DIR = "${images}";
+    TODO_CHART_DIR = "${chart}";
+    TODO_BACKEND_TAG = imageTags.backend;
+    TODO_FRONTEND_TAG = imageTags.frontend;
+    TODO_POSTGRES_TAG = imageTags.postgres;
+  };
+  kind-down = app "kind-down" "Delete the kind cluster (or, with --release-only, just the Helm release)" { };
 }

@@ -30,6 +30,15 @@ builtins.all (x: x) [
   (check "musl target x86_64" (lib.muslTarget "x86_64-linux" == "x86_64-unknown-linux-musl"))
   (check "musl target aarch64" (lib.muslTarget "aarch64-linux" == "aarch64-unknown-linux-musl"))
   (check "no musl target for darwin" (fails (lib.muslTarget "aarch64-darwin")))
+  (check "a Mac deploys the Linux images of its own CPU" (
+    map lib.linuxSystemFor (lib.linuxSystems ++ lib.darwinSystems) == [
+      "x86_64-linux"
+      "aarch64-linux"
+      "x86_64-linux"
+      "aarch64-linux"
+    ]
+  ))
+  (check "no kind node system for other hosts" (fails (lib.linuxSystemFor "x86_64-freebsd")))
   (check "workspace version is semver-like" (
     builtins.match "[0-9]+\\.[0-9]+\\.[0-9]+.*" workspace.version != null
   ))

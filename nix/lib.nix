@@ -1,6 +1,28 @@
 # Pure helpers for the flake: no inputs, no nixpkgs, only builtins. scripts/check-nix evaluates them
 # (nix/lib-test.nix) with a scratch store, so what they compute is tested even where no Nix build runs.
 rec {
+  # The systems whose kind nodes run these images, and the Macs the deploy apps also run on.
+  linuxSystems = [
+    "x86_64-linux"
+    "aarch64-linux"
+  ];
+  darwinSystems = [
+    "x86_64-darwin"
+    "aarch64-darwin"
+  ];
+
+  # The Linux system of a host's kind nodes: Docker Desktop and podman machine on a Mac run a Linux VM of the
+  # Mac's own CPU, so an Apple Silicon Mac deploys aarch64-linux images (built by a Linux builder).
+  linuxSystemFor =
+    system:
+    {
+      x86_64-linux = "x86_64-linux";
+      aarch64-linux = "aarch64-linux";
+      x86_64-darwin = "x86_64-linux";
+      aarch64-darwin = "aarch64-linux";
+    }
+    .${system} or (throw "no Linux system for the kind nodes of ${system}");
+
   # Target of the static (musl) build of each Linux system: the images carry one self-contained binary.
   muslTarget =
     system:

@@ -1,13 +1,14 @@
 {{/*
 Objects shared by the two HTTP services (backend and frontend): same probes, shutdown, security and spread.
-Each takes (list $ "<component>" <containerPort>); the component's values live at .Values.<component>, its
-environment in the named template "todo-chatbot.<component>.env".
+Each takes (list $ "<component>" <containerPort>), the Deployment also its readiness path; the component's values
+live at .Values.<component>, its environment in the named template "todo-chatbot.<component>.env".
 */}}
 
 {{- define "todo-chatbot.app.deployment" -}}
 {{- $ctx := index . 0 }}
 {{- $component := index . 1 }}
 {{- $port := index . 2 }}
+{{- $readinessPath := index . 3 }}
 {{- $v := index $ctx.Values $component }}
 {{- $name := include "todo-chatbot.componentName" (list $ctx $component) }}
 apiVersion: apps/v1
@@ -88,7 +89,7 @@ spec:
             failureThreshold: 60
           readinessProbe:
             httpGet:
-              path: /readyz
+              path: {{ $readinessPath }}
               port: http
             periodSeconds: 5
             timeoutSeconds: 3

@@ -21,6 +21,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
+from helm_values import deep_merge
+
 CHART_DIR = Path(__file__).resolve().parents[1]
 VALUES_DIR = Path(__file__).resolve().parent / "values"
 RELEASE = "todo"
@@ -78,17 +80,6 @@ class Rendered:
 
     def config(self, component: str) -> dict[str, str]:
         return self.get("ConfigMap", f"{FULLNAME}-{component}")["data"]
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Merge like repeated `-f` files: maps merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def load_values(files: list[Path], overrides: dict[str, Any] | None = None) -> dict[str, Any]:

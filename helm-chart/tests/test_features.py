@@ -127,7 +127,9 @@ def test_kind_exposes_the_frontend_on_node_port_30080() -> None:
     assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
     assert "storageClassName" not in claim["spec"], "kind's default class must be used"
     if rendered.notes is not None:
-        assert "http://localhost:8080/" in rendered.notes
+        # The host port is deploy-kind's --port, which the chart cannot know: no fixed URL is promised.
+        assert "localhost:8080" not in rendered.notes
+        assert "printed" in rendered.notes and "docker port <cluster>-control-plane <node port>/tcp" in rendered.notes
 
 
 def test_default_notes_explain_how_to_open_the_ui(defaults: Rendered) -> None:
@@ -209,16 +211,18 @@ def test_kind_policies_admit_the_app_and_the_helm_test_pod() -> None:
     policies = {c: rendered.get("NetworkPolicy", f"{FULLNAME}-{c}") for c in ("backend", "frontend", "postgresql")}
     labels = {d["metadata"]["labels"]["app.kubernetes.io/component"]: d["spec"]["template"]["metadata"]["labels"]
               for d in rendered.workloads()}
-    (test_pod,) = rendered.of_kind("Pod")
-    labels["test"] = test_pod["metadata"]["labels"]
+    test_pods = rendered.of_kind("Pod")
+    (labels["test"],) = {json.dumps(p["metadata"]["labels"], sort_keys=True) for p in test_pods}
+    labels["test"] = json.loads(labels["test"])
     ports = {"backend": 8000, "frontend": 3000, "postgresql": 5432}
     allowed = {("frontend", "backend"), ("backend", "postgresql"), ("test", "backend"), ("test", "frontend"),
                ("backend", "frontend"), ("postgresql", "frontend"), ("frontend", "frontend")}
     for source, pod_labels in labels.items():
         for target, policy in policies.items():
             assert _admits(policy, pod_labels, ports[target]) == ((source, target) in allowed), (source, target)
-    # The helm test pod calls exactly the Services of the admitted targets, on their container ports.
-    for c in test_pod["spec"]["containers"]:
+    # The helm test pods call exactly the Services of the admitted targets, on their container ports.
+    for pod in test_pods:
+        (c,) = pod["spec"]["containers"]
         svc = rendered.get("Service", f"{FULLNAME}-{c['name']}")
         assert svc["spec"]["ports"][0]["targetPort"] == "http"
         assert _admits(policies[c["name"]], labels["test"], ports[c["name"]])
@@ -274,14 +278,16 @@ def test_service_account_is_created_without_a_token() -> None:
 
 # --- helm test -----------------------------------------------------------------------------------------------
 
-def test_helm_test_pod_health_checks_both_services(case: tuple[str, Rendered]) -> None:
+def test_helm_test_pods_health_check_both_services(case: tuple[str, Rendered]) -> None:
     _, rendered = case
-    (pod,) = rendered.of_kind("Pod")
-    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
-    assert pod["spec"]["restartPolicy"] == "Never"
     backend_image = backend_container(rendered)["image"]
     urls = []
-    for c in pod["spec"]["containers"]:
+    for pod in rendered.of_kind("Pod"):
+        assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+        assert pod["spec"]["restartPolicy"] == "Never"
+        # One container each: Helm before 4.2.4 cannot fetch `helm test --logs` of a pod with several.
+        (c,) = pod["spec"]["containers"]
+        assert pod["metadata"]["name"] == f"{FULLNAME}-test-{c['name']}"
         assert c["image"] == backend_image
         assert c["command"][:2] == ["todo-backend", "healthcheck"]
         urls.append(c["command"][2])

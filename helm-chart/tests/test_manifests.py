@@ -88,10 +88,13 @@ def test_images_have_explicit_tags_and_are_never_pulled_by_default(case: tuple[s
 
 def test_http_services_have_startup_readiness_and_liveness_probes(case: tuple[str, Rendered]) -> None:
     _, rendered = case
+    # The frontend stays ready while its process serves, so it can show its "unavailable" page when the
+    # backend or the database is down; the backend is ready only while the database answers.
+    readiness = {"backend": "/readyz", "frontend": "/healthz"}
     for d in rendered.of_kind("Deployment"):
         (c,) = d["spec"]["template"]["spec"]["containers"]
         assert [p["name"] for p in c["ports"]] == ["http"]
-        assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert c["readinessProbe"]["httpGet"] == {"path": readiness[c["name"]], "port": "http"}
         assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert c["startupProbe"]["httpGet"]["port"] == "http"
         budget = c["startupProbe"]["periodSeconds"] * c["startupProbe"]["failureThreshold"]

@@ -1,15 +1,16 @@
-"""A sandbox for running nix/deploy-kind.sh and nix/kind-down.sh against STUB tools (see stub_tools.py).
+"""A sandbox for running nix/deploy-kind.sh and nix/kind-down.sh against STUB tools (the stubs/ package).
 
 PATH holds only the stubs and symlinks to the few real system tools the scripts use (bash, tar, jq,
 coreutils), so a docker or kind installed on the test machine can never be reached.
 """
 
 import base64
+import io
 import json
-import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,24 @@ HERE = Path(__file__).resolve().parent
 NIX_DIR = HERE.parent
 REPO = NIX_DIR.parent
 CHART = REPO / "helm-chart"
-sys.path.insert(0, str(HERE))
 
-from stub_tools import make_archive  # noqa: E402
-
-SYSTEM_TOOLS = ["bash", "env", "cat", "tar", "jq", "od", "tr", "head", "tail", "base64", "sha256sum"]
+SYSTEM_TOOLS = ["bash", "env", "cat", "tar", "jq", "od", "tr", "head", "tail", "base64", "sha256sum", "dirname",
+                "sleep"]
 STUBBED = ["kind", "kubectl", "helm", "docker", "podman"]
+
+
+def make_archive(path, repotag, arch="amd64", gzip=False):
+    """A minimal docker-archive: manifest.json with RepoTags and an image config with its architecture."""
+    members = {
+        "manifest.json": json.dumps([{"Config": "cafe.json", "RepoTags": [repotag] if repotag else None, "Layers": []}]),
+        "cafe.json": json.dumps({"architecture": arch, "os": "linux", "config": {"User": "65534:65534"}}),
+    }
+    with tarfile.open(path, "w:gz" if gzip else "w") as tar:
+        for name, text in members.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
 
 
 class Sandbox:
@@ -50,9 +63,9 @@ class Sandbox:
         path = self.stubs / tool
         path.write_text(
             f"#!{sys.executable}\n"
-            f"# STUB {tool}: records its argv, never runs the real tool.\n"
+            f"# STUB {tool}: models the real tool in a fake world (nix/tests/stubs), never runs it.\n"
             f"import sys\nsys.path.insert(0, {str(HERE)!r})\n"
-            f"import stub_tools\nstub_tools.main({tool!r})\n"
+            f"from stubs.entry import main\nmain({tool!r})\n"
         )
         path.chmod(0o755)
 
@@ -72,6 +85,14 @@ class Sandbox:
 
     def read_state(self):
         return json.loads(self.state.read_text())
+
+    def change_state(self, change):
+        state = self.read_state()
+        change(state)
+        self.write_state(state)
+
+    def cluster(self, name="todo-chatbot"):
+        return self.read_state()["clusters"][name]
 
     def env(self, **extra):
         env = {
@@ -96,7 +117,7 @@ class Sandbox:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=120,
         )
 
     def deploy(self, *args, **env):
@@ -113,7 +134,7 @@ class Sandbox:
         return [" ".join([r["tool"], *r["argv"]]) for r in self.calls(tool)]
 
     def secret(self, cluster="todo-chatbot"):
-        data = self.read_state()["clusters"][cluster]["secrets"]["todo/todo-chatbot-app"]["data"]
+        data = self.cluster(cluster)["objects"]["Secret/todo/todo-chatbot-app"]["data"]
         return {k: base64.b64decode(v).decode() for k, v in data.items()}
 
 
