@@ -7,21 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
-from .build import BuildError
-from .chart import ChartError
-from .checks import CheckError
-from .browser import FlowError
-from .images import ImageBuildError
-from .kube import ConfigError, NotModelled
-from .kubelet import Failure
-from .layer import LayerError
-from .podman import PodmanError
-from .run import Options, Rehearsal
-from .spec import SpecError
+from .run import FAILURES, Options, Rehearsal
 from .sweep import sweep_stale_runs
-
-EXPECTED = (BuildError, ChartError, CheckError, FlowError, ImageBuildError, ConfigError, NotModelled, Failure,
-            LayerError, PodmanError, SpecError)
 
 
 def _interrupt(*_: object) -> None:
@@ -46,7 +33,7 @@ def main() -> int:
     sweep_stale_runs(rehearsal.podman)
     try:
         rehearsal.run()
-    except EXPECTED as err:
+    except FAILURES as err:
         print(f"\nrehearsal FAILED: {err}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:

@@ -13,10 +13,6 @@ IMAGE_FIELDS = ("Entrypoint", "Cmd", "User", "Env", "ExposedPorts", "Labels", "S
 NUMERIC_USER = re.compile(r"^[0-9]+:[0-9]+$")
 
 
-class CheckError(Exception):
-    """A loaded image or a log broke a rule; the message says which and where."""
-
-
 def image_problems(image: BuiltImage, loaded: dict[str, Any]) -> list[str]:
     """Differences between the loaded image's config and the description, and broken image rules."""
     problems = []
@@ -26,7 +22,7 @@ def image_problems(image: BuiltImage, loaded: dict[str, Any]) -> list[str]:
         have, want = config.get(key) or None, wanted.get(key) or None
         if have != want:
             problems.append(f"{image.name}: {key} is {have!r}, images.json says {want!r}")
-    user = wanted.get("User", "")
+    user = config.get("User") or ""
     if not NUMERIC_USER.match(user):
         # kubelet: "image has non-numeric user … cannot verify user is non-root" wherever a pod omits runAsUser.
         problems.append(f"{image.name}: User {user!r} is not a numeric uid:gid")

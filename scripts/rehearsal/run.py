@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import browser, checks
-from .build import build_binaries
-from .chart import Release, release_as_deployed
+from .build import BuildError, build_binaries
+from .chart import ChartError, Release, release_as_deployed
 from .cluster import Cluster, Pod
-from .images import BuiltImage, build_image, find_postgresql
+from .images import BuiltImage, ImageBuildError, build_image, find_postgresql
+from .kube import ConfigError, NotModelled
 from .kubelet import Failure, Kubelet
-from .podman import Podman
-from .spec import DESCRIPTION, REPO, load_images, static_build
+from .layer import LayerError
+from .podman import Podman, PodmanError
+from .spec import DESCRIPTION, REPO, SpecError, load_images, static_build
 from .sweep import record
 
 # deploy-kind's names of the archives' components (--set <component>.image.tag).
@@ -26,6 +28,9 @@ COMPONENTS = {"todo-backend": "backend", "todo-frontend": "frontend", "todo-post
 # How long a container may take to become ready after its startup window (the rehearsal's limit; Helm's
 # --wait would allow the whole --timeout).
 READY_SLACK_SECONDS = 60
+# Every way the rehearsal ends with a verdict against the release (anything else is a bug in it).
+FAILURES = (BuildError, ChartError, browser.FlowError, ImageBuildError, ConfigError, NotModelled, Failure,
+            LayerError, PodmanError, SpecError)
 
 
 def step(text: str) -> None:
