@@ -32,7 +32,7 @@ class Container:
     podman_name: str
     env: dict[str, str]
     security: kube.Security
-    # The last lines of its logs are kept when the container is removed (a recreated pod).
+    # Its logs, kept when the container is removed (the database pod recreated during the outage).
     saved_logs: str = ""
 
 
@@ -48,16 +48,19 @@ class Pod:
     containers: list[Container] = field(default_factory=list)
 
     @property
-    def component(self) -> str:
-        return self.labels.get("app.kubernetes.io/component", self.name)
-
-    @property
     def grace_seconds(self) -> int:
         return int(self.spec.get("terminationGracePeriodSeconds", 30))
 
 
 def _k8s_suffix(length: int) -> str:
     return "".join(secrets.choice(K8S_ALPHABET) for _ in range(length))
+
+
+def _selects(service: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector = service["spec"].get("selector")
+    if not selector:
+        raise kube.NotModelled(f"Service {service['metadata']['name']} has no selector (manual endpoints)")
+    return all(labels.get(key) == value for key, value in selector.items())
 
 
 def _container_ports(spec: dict[str, Any]) -> dict[str | int, int]:
@@ -118,14 +121,14 @@ class Cluster:
         aliases = []
         ports = _container_ports(pod_spec)
         for service in self.release.of_kind("Service"):
-            selector = service["spec"].get("selector")
-            if not selector:
-                raise kube.NotModelled(f"Service {service['metadata']['name']} has no selector")
-            if any(labels.get(k) != v for k, v in selector.items()):
+            if not _selects(service, labels):
                 continue
             name, namespace = service["metadata"]["name"], self.release.namespace
             for port in service["spec"]["ports"]:
                 target = ports.get(port.get("targetPort", port["port"]))
+                if target is None:
+                    raise kube.ConfigError(f"Service {name} targets port {port.get('targetPort', port['port'])}, "
+                                           "which no container of the pods it selects declares")
                 if target != port["port"]:
                     raise kube.NotModelled(
                         f"Service {name} port {port['port']} targets {port.get('targetPort')} ({target}); "
@@ -134,23 +137,31 @@ class Cluster:
                         f"{name}.{namespace}.svc.cluster.local"]
         return aliases
 
+    def check_services(self) -> None:
+        """A Service whose selector matches no rendered pod has no endpoints: its name would resolve to nothing."""
+        templates = [w["spec"]["template"].get("metadata", {}).get("labels", {})
+                     for w in self.release.of_kind("Deployment") + self.release.of_kind("StatefulSet")]
+        for service in self.release.of_kind("Service"):
+            if not any(_selects(service, labels) for labels in templates):
+                raise kube.ConfigError(f"Service {service['metadata']['name']} selects no pod of the release "
+                                       f"(selector {service['spec']['selector']})")
+
     # --- pods -----------------------------------------------------------------------------------------
 
-    def workload_pods(self) -> list[tuple[str, str, dict[str, Any], int]]:
-        """(owner, pod name, pod template, ordinal) of every replica of every rendered workload."""
+    def workload_pods(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(owner, pod name, workload) of every replica of every rendered workload, named as the Deployment
+        and StatefulSet controllers name their pods."""
         planned = []
         for workload in self.release.of_kind("Deployment") + self.release.of_kind("StatefulSet"):
             kind, name = workload["kind"], workload["metadata"]["name"]
             replicas = workload["spec"].get("replicas", 1)
-            template = workload["spec"]["template"]
             template_hash = _k8s_suffix(10)
             for ordinal in range(replicas):
                 pod_name = f"{name}-{ordinal}" if kind == "StatefulSet" else f"{name}-{template_hash}-{_k8s_suffix(5)}"
-                planned.append((f"{kind}/{name}", pod_name, workload, ordinal))
+                planned.append((f"{kind}/{name}", pod_name, workload))
         return planned
 
-    def start_pod(self, owner: str, pod_name: str, template: dict[str, Any], workload: dict[str, Any] | None,
-                  detach: bool = True) -> Pod:
+    def start_pod(self, owner: str, pod_name: str, template: dict[str, Any], workload: dict[str, Any] | None) -> Pod:
         """Creates the pod's sandbox (network, IP, aliases), runs its init containers to completion and
         starts its containers, as the kubelet does."""
         spec = template["spec"]
@@ -178,10 +189,19 @@ class Cluster:
             self.podman.run("run", *self.container_args(pod, container, mounts), timeout=None)
         for spec_container in spec["containers"]:
             container = self._container(pod, spec_container, identity, everyone, mounts)
-            self.podman.run("run", *(["-d"] if detach else []), *self.container_args(pod, container, mounts),
-                            check=detach, timeout=None)
+            self.podman.run("run", "--detach", *self.container_args(pod, container, mounts), timeout=None)
             pod.containers.append(container)
+            self._check_memory_limit(container)
         return pod
+
+    def _check_memory_limit(self, container: Container) -> None:
+        """The runtime really holds the container to its memory limit (cgroup), where this host allows one."""
+        limit = container.spec.get("resources", {}).get("limits", {}).get("memory")
+        if limit is None or not self.memory_limits:
+            return
+        applied = self.podman.inspect("container", container.podman_name)["HostConfig"]["Memory"]
+        if applied != int(kube.quantity(limit)):
+            raise kube.NotModelled(f"{container.podman_name}: memory limit {limit} asked, {applied} bytes applied")
 
     def _container(self, pod: Pod, spec: dict[str, Any], identity: kube.PodIdentity,
                    everyone: dict[str, dict[str, Any]], mounts: dict[str, list[str]]) -> Container:

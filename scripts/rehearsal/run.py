@@ -4,6 +4,7 @@ every workload in real containers, then used as a user would, stopped as Kuberne
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import secrets
 import shutil
 import tempfile
@@ -14,7 +15,7 @@ from pathlib import Path
 from . import browser, checks
 from .build import BuildError, build_binaries
 from .chart import ChartError, Release, release_as_deployed
-from .cluster import Cluster, Pod
+from .cluster import Cluster, Container, Pod
 from .images import BuiltImage, ImageBuildError, build_image, find_postgresql
 from .kube import ConfigError, NotModelled
 from .kubelet import Failure, Kubelet
@@ -119,11 +120,13 @@ class Rehearsal:
         step("every rendered workload in podman, probed as the kubelet probes")
         self.cluster = cluster = Cluster(self.podman, release, self.run_id, self.workdir)
         cluster.create_network()
+        cluster.check_services()
         say(f"network {cluster.network}; Service names resolve to their pods (network aliases)")
-        for owner, name, workload, _ in cluster.workload_pods():
+        for owner, name, workload in cluster.workload_pods():
             pod = cluster.start_pod(owner, name, workload["spec"]["template"], workload)
             self.kubelet.watch(pod)
             say(f"{owner} -> pod {pod.name} ({pod.ip}) aliases {', '.join(a for a in pod.aliases if '.' not in a)}")
+        say("memory limits " + ("applied (cgroup)" if cluster.memory_limits else "NOT applied: no memory cgroup here"))
         self.wait_ready(cluster.pods)
 
     def wait_ready(self, pods: list[Pod]) -> None:
@@ -150,30 +153,35 @@ class Rehearsal:
                 output = self.podman.logs(container.podman_name).strip()
                 self.logs[f"{pod.name}/{container.name}"] = (output, container.env.get("LOG_FORMAT") == "json")
                 say(f"{pod.name}/{container.name}: {' '.join(container.spec.get('command', []))} -> exit {code}")
+                for line in output.splitlines():
+                    say(f"  | {line}")
                 if code != "0":
                     raise Failure(f"helm test pod {pod.name}/{container.name} exited {code}: {output[-2000:]}")
             self.cluster.remove_pod(pod)
 
     # --- 5. a user ------------------------------------------------------------------------------------
 
-    def frontends(self) -> list[Pod]:
+    def entry_points(self) -> list[str]:
+        """Where a user arrives: the pods behind each Service the release exposes outside the cluster
+        (NodePort or LoadBalancer; kind maps the NodePort to localhost), at the Service's port."""
         assert self.cluster is not None
-        pods = [p for p in self.cluster.pods if p.component == "frontend"]
-        if not pods:
-            raise Failure("no frontend pod to drive the browser through")
-        return pods
-
-    @staticmethod
-    def url(pod: Pod) -> str:
-        port = pod.containers[0].spec["ports"][0]["containerPort"]
-        return f"http://{pod.ip}:{port}"
+        urls = []
+        for service in self.cluster.release.of_kind("Service"):
+            if service["spec"].get("type") not in ("NodePort", "LoadBalancer"):
+                continue
+            port = service["spec"]["ports"][0]["port"]
+            urls += [f"http://{pod.ip}:{port}" for pod in self.cluster.pods
+                     if service["metadata"]["name"] in pod.aliases]
+        if not urls:
+            raise Failure("the release exposes no Service outside the cluster (NodePort or LoadBalancer)")
+        return urls
 
     def user_flow(self) -> None:
-        frontend = self.frontends()[0]
-        step(f"a user in headless Chromium on {frontend.name}: sign up, 'add a task to buy milk', mark it done")
+        url = self.entry_points()[0]
+        step(f"a user in headless Chromium at {url}: sign up, 'add a task to buy milk', mark it done")
         self.options.artifacts.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        browser.sign_up_add_and_complete(self.url(frontend), self.email, self.user_password, self.options.artifacts)
+        browser.sign_up_add_and_complete(url, self.email, self.user_password, self.options.artifacts)
         self.kubelet.check()
         say(f"signed up, '{browser.TASK}' pending then done in the task panel ({time.monotonic() - started:.1f} s)")
 
@@ -189,15 +197,15 @@ class Rehearsal:
         database = next((p for p in cluster.pods if p.owner.startswith("StatefulSet/")), None)
         if database is None:
             raise Failure("no StatefulSet pod (the in-cluster PostgreSQL) to stop")
-        backends = [c for p in cluster.pods if p.component == "backend" for c in p.containers]
+        clients = self.database_clients(database)
         step(f"PostgreSQL outage: {database.name} stopped, then recreated on its volume")
         self.stop_pod(database)
         cluster.remove_pod(database)
         for container in database.containers:
             self.logs[f"{database.name}/{container.name} (before the outage)"] = (container.saved_logs, False)
-        self.kubelet.wait("the backends' readiness failing",
-                          lambda: not any(self.kubelet.state(c).ready for c in backends), 60)
-        for container in backends:
+        self.kubelet.wait("the database's clients not ready",
+                          lambda: not any(self.kubelet.state(c).ready for c in clients), 60)
+        for container in clients:
             say(f"{container.podman_name.removeprefix(cluster.prefix + '-')}: not ready "
                 f"({self.kubelet.state(container).last_readiness})")
         workload = next(w for w in cluster.release.of_kind("StatefulSet") if database.owner.endswith(w["metadata"]["name"]))
@@ -210,40 +218,52 @@ class Rehearsal:
                                     for t, r, d in self.kubelet.state(container).transitions)
                 say(f"{pod.name}: {changes}")
 
+    def database_clients(self, database: Pod) -> list[Container]:
+        """The containers configured to reach the database: an env value with one of its Service names as
+        a host (DATABASE_URL). Their readiness must follow the database's."""
+        assert self.cluster is not None
+        hosts = [re.compile(rf"[@/]{re.escape(alias)}(?=[:/]|$)") for alias in database.aliases]
+        clients = [c for pod in self.cluster.pods if pod is not database for c in pod.containers
+                   if any(host.search(value) for host in hosts for value in c.env.values())]
+        if not clients:
+            raise Failure(f"no container is configured to reach {database.name} by its Service name")
+        return clients
+
     def data_kept(self) -> None:
-        frontend = self.frontends()[-1]
-        step(f"the data survived: log in again on {frontend.name}")
-        browser.log_in_and_find_it_done(self.url(frontend), self.email, self.user_password, self.options.artifacts)
+        url = self.entry_points()[-1]
+        step(f"the data survived: log in again at {url} (the other replica, where there are two)")
+        browser.log_in_and_find_it_done(url, self.email, self.user_password, self.options.artifacts)
         self.kubelet.check()
         say(f"'{browser.TASK}' is still done")
 
     # --- 7. shutdown and logs -------------------------------------------------------------------------
 
     def stop_pod(self, pod: Pod) -> None:
-        """Pod deletion as the kubelet does it: preStop hooks, then the image's stop signal, then SIGKILL
-        when terminationGracePeriodSeconds (counted from the start of preStop) runs out."""
+        """Pod deletion as the kubelet does it, every container at once: its preStop hook, then the image's
+        stop signal, then SIGKILL when terminationGracePeriodSeconds (counted from the start) runs out."""
         self.kubelet.unwatch(pod)
         started = time.monotonic()
-        for container in pod.containers:
-            hook = container.spec.get("lifecycle", {}).get("preStop")
-            if hook is None:
-                continue
-            if "sleep" in hook:
-                time.sleep(hook["sleep"]["seconds"])
-            elif "exec" in hook:
-                self.podman.run("exec", container.podman_name, *hook["exec"]["command"], check=False,
-                                timeout=pod.grace_seconds)
-            else:
-                raise Failure(f"{pod.name}: preStop {sorted(hook)} is not modelled")
-        for container in pod.containers:
-            remaining = max(0, round(pod.grace_seconds - (time.monotonic() - started)))
-            self.podman.run("stop", "--time", str(remaining), container.podman_name, timeout=remaining + 30)
-            state = self.podman.inspect("container", container.podman_name)["State"]
-            took = time.monotonic() - started
-            say(f"{pod.name}: stopped after {took:.1f} s of {pod.grace_seconds} s grace, exit code {state['ExitCode']}")
-            if state["ExitCode"] != 0 or took > pod.grace_seconds:
-                raise Failure(f"{pod.name}/{container.name} did not shut down cleanly within its "
-                              f"{pod.grace_seconds} s grace (exit code {state['ExitCode']} after {took:.1f} s)")
+        with concurrent.futures.ThreadPoolExecutor(len(pod.containers)) as pool:
+            for future in [pool.submit(self._stop_container, pod, c, started) for c in pod.containers]:
+                future.result()
+
+    def _stop_container(self, pod: Pod, container: Container, started: float) -> None:
+        hook = container.spec.get("lifecycle", {}).get("preStop")
+        if hook is not None and "sleep" in hook:
+            time.sleep(hook["sleep"]["seconds"])
+        elif hook is not None and "exec" in hook:
+            self.podman.run("exec", container.podman_name, *hook["exec"]["command"], check=False,
+                            timeout=pod.grace_seconds)
+        elif hook is not None:
+            raise NotModelled(f"{pod.name}: preStop {sorted(hook)}")
+        remaining = max(0, round(pod.grace_seconds - (time.monotonic() - started)))
+        self.podman.run("stop", "--time", str(remaining), container.podman_name, timeout=remaining + 30)
+        state = self.podman.inspect("container", container.podman_name)["State"]
+        took = time.monotonic() - started
+        say(f"{pod.name}: stopped after {took:.1f} s of {pod.grace_seconds} s grace, exit code {state['ExitCode']}")
+        if state["ExitCode"] != 0 or took > pod.grace_seconds:
+            raise Failure(f"{pod.name}/{container.name} did not shut down cleanly within its "
+                          f"{pod.grace_seconds} s grace (exit code {state['ExitCode']} after {took:.1f} s)")
 
     def shutdown(self) -> None:
         cluster = self.cluster
