@@ -18,7 +18,7 @@ from typing import Any
 
 from . import kube
 from .chart import Release
-from .podman import OWNER_LABEL, RUN_LABEL, Podman
+from .podman import OWNER_LABEL, RUN_LABEL, Podman, PodmanError
 
 # Pod-template-hash and pod-name suffix alphabet of Kubernetes (k8s.io/apimachinery rand.SafeEncodeString).
 K8S_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -318,8 +318,8 @@ class Cluster:
         for command in commands:
             try:
                 proc = self.podman.run(*command, check=False)
-            except subprocess.TimeoutExpired:
-                problems.append(f"podman {' '.join(command[:2])}: timed out")
+            except PodmanError as err:
+                problems.append(str(err))
                 continue
             if proc.returncode != 0 and "no such" not in proc.stderr.lower():
                 problems.append(f"podman {' '.join(command)}: {proc.stderr.strip()}")

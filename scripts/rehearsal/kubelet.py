@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 
 from .cluster import Container, Pod
 from .kube import NotModelled
-from .podman import Podman
+from .podman import Podman, PodmanError
 
 PROBE_DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1,
                   "failureThreshold": 3}
@@ -95,7 +94,7 @@ def run_probe(podman: Podman, pod: Pod, container: Container, probe: dict[str, A
         try:
             proc = podman.run("exec", container.podman_name, *probe["exec"]["command"], check=False,
                               timeout=timeout + 5)
-        except subprocess.TimeoutExpired:
+        except PodmanError:
             return Result(False, f"timed out after {timeout}s")
         return Result(proc.returncode == 0, f"exit {proc.returncode}")
     raise NotModelled(f"{pod.name}/{container.name}: probe handler {sorted(probe)}")

@@ -60,10 +60,12 @@ class Podman:
         self.conf.write_text(containers_conf())
         self.env = {**os.environ, "CONTAINERS_CONF": str(self.conf)}
 
-    def run(self, *args: str, check: bool = True, timeout: float | None = 120,
-            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([self.binary, *args], env=self.env, capture_output=True, text=True,
-                              timeout=timeout, input=stdin)
+    def run(self, *args: str, check: bool = True, timeout: float | None = 120) -> subprocess.CompletedProcess[str]:
+        try:
+            proc = subprocess.run([self.binary, *args], env=self.env, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired as err:
+            raise PodmanError(f"podman {' '.join(args[:2])} did not finish within {timeout:.0f} s") from err
         if check and proc.returncode != 0:
             raise PodmanError(f"podman {' '.join(args[:2])} failed (exit {proc.returncode}): "
                               f"{proc.stderr.strip() or proc.stdout.strip()}")

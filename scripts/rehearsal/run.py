@@ -64,7 +64,7 @@ class Rehearsal:
         self.kubelet = Kubelet(self.podman)
         self.user_password = secrets.token_urlsafe(18)
         self.logs: dict[str, tuple[str, bool]] = {}
-        record(self.workdir, self.loaded)
+        record(self.workdir, self.run_id, self.loaded)
 
     # --- 1. images ------------------------------------------------------------------------------------
 
@@ -92,7 +92,7 @@ class Rehearsal:
         for image in self.images.values():
             self.podman.run("load", "--input", str(image.archive), timeout=300)
             self.loaded.append(image.reference)
-            record(self.workdir, self.loaded)
+            record(self.workdir, self.run_id, self.loaded)
             problems += checks.image_problems(image, self.podman.inspect("image", image.reference))
         if problems:
             raise Failure("images differ from nix/images.json or break its rules:\n  " + "\n  ".join(problems))

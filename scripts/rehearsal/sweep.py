@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from .podman import OWNER_LABEL, RUN_LABEL, Podman
@@ -25,8 +26,15 @@ def _alive(pid: str) -> bool:
     return True
 
 
-def record(workdir: Path, images: list[str]) -> None:
-    (workdir / RECORD).write_text(json.dumps({"pid": os.getpid(), "images": images}))
+def record(workdir: Path, run_id: str, images: list[str]) -> None:
+    (workdir / RECORD).write_text(json.dumps({"run": run_id, "pid": os.getpid(), "images": images}))
+
+
+def _unmount_below(directory: Path) -> None:
+    """The tmpfs volumes a killed run left mounted in its work directory."""
+    mounted = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    for mountpoint in sorted((m for m in mounted if m.startswith(f"{directory}/")), reverse=True):
+        subprocess.run(["umount", mountpoint], capture_output=True)
 
 
 def sweep_stale_runs(podman: Podman) -> None:
@@ -54,8 +62,9 @@ def sweep_stale_runs(podman: Podman) -> None:
         if not _alive(str(owner.get("pid"))):
             for image in owner.get("images", []):
                 podman.run("image", "rm", "--force", image, check=False)
+            _unmount_below(directory)
             shutil.rmtree(directory, ignore_errors=True)
-            stale_runs.add(directory.name)
+            stale_runs.add(owner.get("run"))
     if stale_runs:
         print(f"    removed the leftovers of {len(stale_runs)} earlier rehearsal(s) that did not clean up",
               flush=True)
