@@ -12,21 +12,28 @@
   packages,
 }:
 let
-  inherit (pkgs) dockerTools lib;
+  inherit (pkgs) dockerTools lib postgresql;
   inherit (packages.workspace) version repository;
   spec = builtins.fromJSON (builtins.readFile ./images.json);
 
-  postgresql = pkgs.postgresql;
-
-  # Fills the templates of images.json (@name@, @description@, @version@, @source@, @postgresql@).
+  # Fills the templates of images.json: @name@, @description@, @version@, @source@, @postgresql@.
   fill =
     name: entry:
     let
-      templates = [ "@version@" "@source@" "@postgresql@" ];
-      values = [ version repository postgresql.version ];
-      description = builtins.replaceStrings templates values entry.description;
+      replace = values: builtins.replaceStrings (builtins.attrNames values) (builtins.attrValues values);
+      common = {
+        "@version@" = version;
+        "@source@" = repository;
+        "@postgresql@" = postgresql.version;
+      };
     in
-    builtins.replaceStrings ([ "@name@" "@description@" ] ++ templates) ([ name description ] ++ values);
+    replace (
+      common
+      // {
+        "@name@" = name;
+        "@description@" = replace common entry.description;
+      }
+    );
 
   # The Nix package behind each name images.json uses in `contents` and `runtimeInputs`.
   part =
