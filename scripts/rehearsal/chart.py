@@ -25,7 +25,7 @@ from .spec import REPO
 
 DEPLOY_KIND = REPO / "nix" / "deploy-kind.sh"
 # Flags of `helm upgrade --install` that do not change what is rendered, with how many values each takes.
-INERT_FLAGS = {"--kube-context": 1, "--create-namespace": 0, "--wait": 0, "--atomic": 0, "--install": 0,
+INERT_FLAGS = {"--kube-context": 1, "--create-namespace": 0, "--wait": 0, "--atomic": 0, "--install": 0, "--hide-notes": 0,
                "--timeout": 1}
 
 
@@ -173,13 +173,13 @@ def duration_seconds(text: str) -> int:
 
 
 def deploy_kind_secret(plan: str) -> dict[str, dict[str, str]]:
-    """The Secret deploy-kind applies before Helm: AUTH_SECRET generated as it generates it (48 random bytes,
-    base64). Its values never appear in the plan (deploy-kind shows a placeholder)."""
-    match = re.search(r"\(Secret (\S+) with ([A-Z_ ]+?)(?:;|\))", plan)
+    """The Secret deploy-kind applies before Helm, as a first run with no LLM_* variables set makes it: only
+    AUTH_SECRET, generated as deploy-kind generates it (48 random bytes, base64). Its values never appear in the
+    plan, which shows the Secret's name and (outside a dry run) its keys."""
+    match = re.search(r"\(Secret (\S+) with ([A-Z_, ]*); values not shown\)", plan)
     if match is None:
         return {}
-    keys = [key for key in match.group(2).split(" and ") if key]
-    unknown = [key for key in keys if key != "AUTH_SECRET"]
+    unknown = [key for key in re.split(r"[, ]+", match.group(2)) if key and key != "AUTH_SECRET"]
     if unknown:
         raise ChartError(f"deploy-kind's Secret {match.group(1)} holds {unknown}; the rehearsal only knows "
                          "how AUTH_SECRET is made")

@@ -21,7 +21,7 @@ from .kube import ConfigError, NotModelled
 from .kubelet import Failure, Kubelet
 from .layer import LayerError
 from .podman import Podman, PodmanError
-from .spec import DESCRIPTION, REPO, SpecError, load_images, static_build
+from .spec import DESCRIPTION, REPO, SpecError, load_images, static_builds
 from .sweep import record
 
 # deploy-kind's names of the archives' components (--set <component>.image.tag).
@@ -76,7 +76,7 @@ class Rehearsal:
         binaries = dict(self.options.binaries)
         missing = [p for p in packages if p not in binaries]
         if missing:
-            binaries.update(build_binaries(static_build(), missing))
+            binaries.update(build_binaries(static_builds(missing, self.workdir)))
         archives = self.workdir / "images"
         archives.mkdir()
         for name, spec in specs.items():

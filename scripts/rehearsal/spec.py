@@ -1,12 +1,13 @@
 """What the flake says the images and binaries are: nix/images.json (also read by nix/images.nix), the
-workspace's version and repository (Cargo.toml), and the static build's target and flags (nix/lib.nix and
-nix/packages.nix, read as text because they cannot be evaluated without nixpkgs)."""
+workspace's version and repository (Cargo.toml), and the environment and arguments crane builds each binary
+with (the flake evaluated with nix/tests' stand-in inputs)."""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
-import re
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,28 +70,45 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class StaticBuild:
-    target: str
-    rustflags: str
-    # Extra cargo arguments per package, `${name}` already replaced.
+    """How the flake builds one package's binary: the cargo environment and arguments crane gets."""
+    env: dict[str, str]
+    profile: str
     cargo_args: tuple[str, ...]
 
-    def args_for(self, package: str) -> list[str]:
-        return [arg.replace("${name}", package) for arg in self.cargo_args]
+    @property
+    def target(self) -> str:
+        return self.env["CARGO_BUILD_TARGET"]
 
 
-def static_build(repo: Path = REPO) -> StaticBuild:
-    """The musl target of this machine's system and the flags nix/packages.nix builds the images' binaries with."""
+# The flake's outputs, evaluated by the real Nix evaluator with the stand-in inputs of nix/tests (fake crane
+# builders that record their arguments), down to the arguments each package is built with.
+EVALUATE = """
+let
+  inherit (import REPO/nix/tests/flake-call.nix) outputs;
+  packages = outputs.packages.SYSTEM;
+  cargoEnv = attrs: builtins.listToAttrs (map (name: { inherit name; value = toString attrs.${name}; }) (
+    builtins.filter (name: builtins.match "(CARGO_|RUST|SQLX_).*" name != null) (builtins.attrNames attrs)));
+in
+builtins.mapAttrs (_: drv: {
+  env = cargoEnv drv.drvAttrs;
+  cargoExtraArgs = drv.drvAttrs.cargoExtraArgs or "";
+  profile = drv.drvAttrs.CARGO_PROFILE or "release";
+}) { inherit (packages) PACKAGES; }
+"""
+
+
+def static_builds(packages: list[str], scratch: Path, repo: Path = REPO) -> dict[str, StaticBuild]:
+    """What nix/packages.nix gives crane for each package on this machine's Linux system."""
     system = {"x86_64": "x86_64-linux", "aarch64": "aarch64-linux"}.get(platform.machine())
     if system is None:
         raise SpecError(f"no image build for machine {platform.machine()}")
-    lib = (repo / "nix" / "lib.nix").read_text()
-    target = re.search(rf'\b{re.escape(system)}\s*=\s*"([^"]+)"', lib)
-    packages = (repo / "nix" / "packages.nix").read_text()
-    rustflags = re.search(r'CARGO_BUILD_RUSTFLAGS\s*=\s*"([^"]*)"', packages)
-    extra = re.search(r'cargoExtraArgs\s*=\s*"([^"]*)"', packages)
-    missing = [what for what, found in (("the musl target of " + system + " in nix/lib.nix", target),
-                                        ("CARGO_BUILD_RUSTFLAGS in nix/packages.nix", rustflags),
-                                        ("cargoExtraArgs in nix/packages.nix", extra)) if not found]
-    if missing:
-        raise SpecError("cannot read " + ", ".join(missing) + "; update scripts/rehearsal/spec.py to match")
-    return StaticBuild(target.group(1), rustflags.group(1), tuple(extra.group(1).split()))
+    expr = (EVALUATE.replace("REPO", str(repo)).replace("SYSTEM", system)
+            .replace("PACKAGES", " ".join(packages)))
+    env = {**os.environ, "NIX_CONFIG": "build-users-group ="}
+    proc = subprocess.run(["nix-instantiate", "--store", str(scratch / "nix-store"), "--eval", "--strict", "--json",
+                           "-"], input=expr, capture_output=True, text=True, env=env, timeout=120)
+    if proc.returncode != 0:
+        raise SpecError(f"evaluating the flake's packages failed: {proc.stderr.strip()[-2000:]}")
+    found = json.loads(proc.stdout)
+    return {name: StaticBuild(args["env"], args["profile"], tuple(args["cargoExtraArgs"].split()))
+            for name, args in found.items()}

@@ -16,7 +16,7 @@ import pytest
 
 from rehearsal.build import build_binaries
 from rehearsal.run import FAILURES, Options, Rehearsal
-from rehearsal.spec import DESCRIPTION, REPO, static_build
+from rehearsal.spec import DESCRIPTION, REPO, static_builds
 
 
 def _podman_usable() -> str | None:
@@ -31,8 +31,8 @@ pytestmark = pytest.mark.skipif(_podman_usable() is not None, reason=str(_podman
 
 
 @pytest.fixture(scope="module")
-def binaries() -> dict[str, Path]:
-    return build_binaries(static_build(), ["todo-backend", "todo-frontend"])
+def binaries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_binaries(static_builds(["todo-backend", "todo-frontend"], tmp_path_factory.mktemp("nix")))
 
 
 def rehearse_until_it_fails(tmp_path: Path, binaries: dict[str, Path], stand_ins: dict[str, Path] | None = None,
@@ -63,10 +63,10 @@ def test_a_wrong_env_name_in_the_chart(tmp_path: Path, binaries: dict[str, Path]
 
 
 def test_a_probe_path_that_does_not_exist(tmp_path: Path, binaries: dict[str, Path]) -> None:
-    chart = edited_copy(REPO / "helm-chart", tmp_path / "chart", "templates/_app.tpl",
-                        "path: /readyz", "path: /ready")
+    chart = edited_copy(REPO / "helm-chart", tmp_path / "chart", "templates/backend/deployment.yaml",
+                        '"backend" 8000 "/readyz"', '"backend" 8000 "/ready"')
     message = rehearse_until_it_fails(tmp_path, binaries, chart=chart)
-    assert "readinessProbe GET /ready: HTTP 404, the path does not exist" in message
+    assert "backend: readinessProbe GET /ready: HTTP 404, the path does not exist" in message
 
 
 # A stand-in for a service binary that keeps a file next to itself (a static C program; the real binaries
