@@ -1,106 +1,88 @@
 # The three OCI images as uncompressed docker-archive tarballs (nixpkgs dockerTools.buildLayeredImage,
-# doc/build-helpers/images/dockertools.section.md). `tag` is left null: dockerTools then tags each image
-# with a hash of its inputs and exposes it as `passthru.imageTag`, so the same inputs give the same tag
-# and digest (`created` stays at the 1970 default), and any change gives a new tag that Helm rolls out.
+# doc/build-helpers/images/dockertools.section.md). What each image holds and its config (user, entrypoint,
+# environment, ports, labels, stop signal) come from images.json, which scripts/rehearse reads too: the
+# images it builds and runs in real containers cannot drift from these.
+#
+# `tag` is left null: dockerTools then tags each image with a hash of its inputs and exposes it as
+# `passthru.imageTag`, so the same inputs give the same tag and digest (`created` stays at the 1970 default),
+# and any change gives a new tag that Helm rolls out.
 {
   pkgs,
   helpers,
   packages,
 }:
 let
-  inherit (pkgs) dockerTools lib;
+  inherit (pkgs) dockerTools lib postgresql;
   inherit (packages.workspace) version repository;
+  spec = builtins.fromJSON (builtins.readFile ./images.json);
 
-  labels =
-    title: description:
-    helpers.ociLabels {
-      inherit title description version;
-      source = repository;
-    };
+  # Fills the templates of images.json: @name@, @description@, @version@, @source@, @postgresql@.
+  fill =
+    name: entry:
+    let
+      replace = values: builtins.replaceStrings (builtins.attrNames values) (builtins.attrValues values);
+      common = {
+        "@version@" = version;
+        "@source@" = repository;
+        "@postgresql@" = postgresql.version;
+      };
+    in
+    replace (
+      common
+      // {
+        "@name@" = name;
+        "@description@" = replace common entry.description;
+      }
+    );
 
-  appImage =
+  # The Nix package behind each name images.json uses in `contents` and `runtimeInputs`.
+  part =
+    name: entry: key:
     {
-      name,
-      port,
-      description,
-    }:
-    dockerTools.buildLayeredImage {
-      inherit name;
-      # kind's `load image-archive` wants a plain tar (older nodes cannot read gzip archives).
-      compressor = "none";
-      contents = [
-        packages.${name}
-        dockerTools.caCertificates
-        dockerTools.fakeNss
-      ];
-      config = helpers.appImageConfig {
-        binary = name;
-        inherit port;
-        labels = labels name description;
+      package = packages.${name};
+      inherit postgresql;
+      inherit (pkgs) coreutils;
+      # bash is also /bin/sh, for the entrypoint and `kubectl exec`.
+      bash = pkgs.bashInteractive;
+      caCertificates = dockerTools.caCertificates;
+      fakeNss = dockerTools.fakeNss.override {
+        extraPasswdLines = entry.extraPasswdLines or [ ];
+        extraGroupLines = entry.extraGroupLines or [ ];
       };
-    };
+      # Same contract as the official image: PGDATA, POSTGRES_USER/PASSWORD/DB, initialise when empty.
+      entrypoint = pkgs.writeShellApplication {
+        inherit (entry.entrypoint) name;
+        runtimeInputs = map (part name entry) entry.entrypoint.runtimeInputs;
+        text = builtins.readFile (./. + "/${entry.entrypoint.script}");
+      };
+    }
+    .${key};
 
-  postgresql = pkgs.postgresql;
-  uid = toString helpers.postgresUid;
+  # Writable places owned by the image's user, for runs outside the chart (which mounts volumes there).
+  directoryCommands = lib.concatMapStrings (dir: ''
+    mkdir -p ${dir.path}
+    chown ${dir.owner} ${dir.path}
+    chmod ${dir.mode} ${dir.path}
+  '');
 
-  # Same contract as the official image: PGDATA, POSTGRES_USER/PASSWORD/DB, initialise when empty.
-  entrypoint = pkgs.writeShellApplication {
-    name = "todo-postgres-entrypoint";
-    runtimeInputs = [
-      postgresql
-      pkgs.coreutils
-    ];
-    text = builtins.readFile ./postgres-entrypoint.sh;
-  };
-
-  images = {
-    todo-backend = appImage {
-      name = "todo-backend";
-      port = 8000;
-      description = "Todo AI Chatbot backend: accounts, tasks and chat API";
-    };
-    todo-frontend = appImage {
-      name = "todo-frontend";
-      port = 3000;
-      description = "Todo AI Chatbot frontend: the htmx UI";
-    };
-    todo-postgres = dockerTools.buildLayeredImage {
-      name = "todo-postgres";
-      compressor = "none";
-      # bash (also /bin/sh) and coreutils for the entrypoint and `kubectl exec`; pg_isready for the probes.
-      contents = [
-        postgresql
-        entrypoint
-        pkgs.bashInteractive
-        pkgs.coreutils
-        (dockerTools.fakeNss.override {
-          extraPasswdLines = [ helpers.postgresPasswdLine ];
-          extraGroupLines = [ helpers.postgresGroupLine ];
-        })
-      ];
-      # Writable places when run outside the chart (which mounts emptyDirs on /run/postgresql and /tmp).
-      fakeRootCommands = ''
-        mkdir -p run/postgresql var/lib/postgresql/data tmp
-        chown ${uid}:${uid} run/postgresql var/lib/postgresql var/lib/postgresql/data
-        chmod 0775 run/postgresql
-        chmod 1777 tmp
-      '';
-      config = {
-        Entrypoint = [ (lib.getExe entrypoint) ];
-        User = "${uid}:${uid}";
-        ExposedPorts = {
-          "5432/tcp" = { };
+  build =
+    name: entry:
+    dockerTools.buildLayeredImage (
+      {
+        inherit name;
+        # kind's `load image-archive` wants a plain tar (older nodes cannot read gzip archives).
+        compressor = "none";
+        contents = map (part name entry) entry.contents;
+        config = entry.config // {
+          Labels = lib.mapAttrs (_: fill name entry) spec.labels;
         };
-        Env = [
-          "PATH=/bin"
-          "PGDATA=/var/lib/postgresql/data/pgdata"
-        ];
-        # PostgreSQL's "fast" shutdown: clients are disconnected, data is checkpointed.
-        StopSignal = "SIGINT";
-        Labels = labels "todo-postgres" "PostgreSQL ${postgresql.version} for the Todo AI Chatbot";
-      };
-    };
-  };
+      }
+      // lib.optionalAttrs (entry ? directories) {
+        fakeRootCommands = directoryCommands entry.directories;
+      }
+    );
+
+  images = lib.mapAttrs build spec.images;
 in
 images
 // {

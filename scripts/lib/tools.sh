@@ -56,12 +56,18 @@ ensure_system_packages() {
   pg_find_bindir >/dev/null 2>&1 || missing+=(postgresql)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
   # Extras by name, for the test run only: `browser` (headless Chromium and its WebDriver, for the
-  # frontend's e2e tests) and `nix` (nix-instantiate, for scripts/check-nix).
-  local extra
+  # frontend's e2e tests), `nix` (nix-instantiate, for scripts/check-nix) and `podman` (rootful podman with
+  # runc, netavark/aardvark-dns for network aliases, catatonit for pods, and musl-gcc, for scripts/rehearse).
+  local extra package
   for extra in "$@"; do
     case $extra in
       browser) command -v chromedriver >/dev/null 2>&1 || missing+=(chromium chromium-driver) ;;
       nix) command -v nix-instantiate >/dev/null 2>&1 || missing+=(nix-bin) ;;
+      podman)
+        for package in podman runc netavark aardvark-dns catatonit musl-tools ca-certificates tzdata; do
+          dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+        done
+        ;;
       *) echo "ensure_system_packages: unknown extra $extra" >&2 && return 2 ;;
     esac
   done
@@ -78,6 +84,17 @@ ensure_system_packages() {
   step "installing ${missing[*]} (apt-get)"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The Rust standard library of the static musl target the images' binaries are built for (nix/lib.nix).
+ensure_musl_target() {
+  local target
+  target="$(uname -m)-unknown-linux-musl"
+  if rustup target list --installed | grep -qx "$target"; then
+    return 0
+  fi
+  step "adding the Rust target $target (rustup, once)"
+  rustup target add "$target"
 }
 
 # A fresh AUTH_SECRET (64 base64 characters) for local runs.
