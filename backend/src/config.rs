@@ -1,9 +1,11 @@
-//! Typed configuration, read once at start from flags or environment variables (SPEC.md).
+//! Typed configuration, read once at start from flags or environment variables (docs/contract.md).
+//! Loading, and errors that never echo a value, come from `service_kit::config::LoadConfig`.
 
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum, error::ContextKind, error::ContextValue, error::ErrorKind};
+use clap::{Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
+use service_kit::config::{Logging, Rule};
 
 /// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
 pub const MIN_AUTH_SECRET_BYTES: usize = 32;
@@ -68,13 +70,8 @@ pub struct Config {
     #[arg(long, env = "LLM_STREAM", default_value_t = true, action = clap::ArgAction::Set)]
     pub llm_stream: bool,
 
-    /// Log output: `json` (one object per line) or `pretty`.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
-    pub log_format: LogFormat,
-
-    /// Log filter in `tracing` directive syntax.
-    #[arg(long = "log-filter", env = "RUST_LOG", default_value = "info")]
-    pub log_filter: String,
+    #[command(flatten)]
+    pub logging: Logging,
 
     /// Seconds that in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
@@ -106,39 +103,10 @@ pub enum LlmProvider {
     Openai,
 }
 
-/// Shape of log lines on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Json,
-    Pretty,
-}
-
 impl Config {
-    /// Parses flags and environment; on failure returns a one-line message that never echoes a value.
-    /// `--help` and `--version` print to stdout and exit 0 here, as clap does.
-    pub fn load() -> Result<Self, String> {
-        Self::try_parse().map_err(|err| match err.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.exit(),
-            _ => one_line_error(&err),
-        })
-    }
-
-    /// Same as [`Config::load`] but from explicit arguments (tests, tools); the environment still applies.
-    pub fn load_from<I, T>(args: I) -> Result<Self, String>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString> + Clone,
-    {
-        Self::try_parse_from(args).map_err(|err| one_line_error(&err))
-    }
-
     /// Address string for the listener.
     pub fn bind_address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        service_kit::config::bind_address(&self.host, self.port)
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -149,11 +117,6 @@ impl Config {
         Duration::from_secs(self.request_timeout_secs)
     }
 }
-
-/// A rule our own parsers enforce, phrased as a complete predicate ("must be …").
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Rule(String);
 
 fn parse_secret(value: &str) -> Result<SecretString, Rule> {
     if value.is_empty() {
@@ -168,38 +131,4 @@ fn parse_auth_secret(value: &str) -> Result<SecretString, Rule> {
         return Err(Rule(format!("must be at least {MIN_AUTH_SECRET_BYTES} bytes long")));
     }
     Ok(secret)
-}
-
-/// Renders a clap error as `configuration error: NAME …` without the offending value (it may be a secret).
-fn one_line_error(err: &clap::Error) -> String {
-    let arg = match err.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(arg)) => env_name(arg),
-        Some(ContextValue::Strings(args)) => args.iter().map(|a| env_name(a)).collect::<Vec<_>>().join(", "),
-        _ => String::new(),
-    };
-    let reason = match err.kind() {
-        ErrorKind::MissingRequiredArgument => "is required but not set".to_string(),
-        ErrorKind::ValueValidation | ErrorKind::InvalidValue => match std::error::Error::source(err) {
-            Some(source) => match source.downcast_ref::<Rule>() {
-                Some(rule) => rule.to_string(),
-                // clap's built-in parsers give a bare reason, e.g. "invalid digit found in string".
-                None => format!("is invalid: {source}"),
-            },
-            None => "has an invalid value".to_string(),
-        },
-        _ => return format!("configuration error: {}", first_line(&err.to_string())),
-    };
-    format!("configuration error: {arg} {reason}")
-}
-
-/// `--auth-secret <AUTH_SECRET>` → `AUTH_SECRET`, the name operators actually set.
-fn env_name(arg: &str) -> String {
-    match (arg.find('<'), arg.rfind('>')) {
-        (Some(start), Some(end)) if start < end => arg[start + 1..end].to_string(),
-        _ => arg.to_string(),
-    }
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default().trim_start_matches("error: ")
 }

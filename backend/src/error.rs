@@ -47,8 +47,6 @@ pub enum Error {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the request took too long and was cancelled")]
     Timeout,
-    #[error("not ready: {0}")]
-    NotReady(&'static str),
     #[error("no route for this path")]
     RouteNotFound,
     #[error("this method is not allowed here")]
@@ -91,7 +89,7 @@ impl Error {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Timeout | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Agent { .. } => StatusCode::BAD_GATEWAY,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -113,7 +111,6 @@ impl Error {
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Timeout => "timeout",
-            Self::NotReady(_) => "not_ready",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Agent { code, .. } => code,
             Self::Database(_) | Self::Internal(_) => "internal",

@@ -7,10 +7,8 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod health;
-pub mod lifecycle;
 pub mod metrics;
 pub mod openapi;
 pub mod tasks;
-pub mod telemetry;
 
 pub use app::{AppState, Application, openapi, router};

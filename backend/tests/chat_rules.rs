@@ -1,5 +1,5 @@
-//! The embedded rules engine end to end: each SPEC.md command in a fresh conversation on a seeded
-//! user, checked by the tool calls it made AND by the database afterwards; multi-turn references,
+//! The embedded rules engine end to end: each command of docs/contract.md in a fresh conversation on
+//! a seeded user, checked by the tool calls it made AND by the database afterwards; multi-turn references,
 //! ambiguity, relative dates in the user's timezone, isolation between users, and persistence.
 
 mod common;

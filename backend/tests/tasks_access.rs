@@ -1,4 +1,4 @@
-//! The 401/403/404 matrix of SPEC.md across two users, for every task route.
+//! The 401/403/404 matrix of docs/contract.md across two users, for every task route.
 
 mod common;
 

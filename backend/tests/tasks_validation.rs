@@ -1,4 +1,4 @@
-//! Bad task input: each case gets SPEC.md's status and error body, and the database is unchanged.
+//! Bad task input: each case gets the contract's status and error body, and the database is unchanged.
 
 mod common;
 

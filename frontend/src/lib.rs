@@ -7,13 +7,10 @@ pub mod backend_client;
 pub mod config;
 pub mod error;
 pub mod health;
-pub mod lifecycle;
-pub mod metrics;
 pub mod models;
 pub mod security;
 pub mod session;
 pub mod sse;
-pub mod telemetry;
 pub mod urls;
 pub mod views;
 

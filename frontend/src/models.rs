@@ -1,4 +1,4 @@
-//! What the backend sends and receives (SPEC.md), as far as the UI needs it. Unknown fields in
+//! What the backend sends and receives (docs/contract.md), as far as the UI needs it. Unknown fields in
 //! answers are ignored so the backend can grow; requests carry only fields the backend knows.
 
 use chrono::{DateTime, Utc};

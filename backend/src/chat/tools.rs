@@ -1,4 +1,4 @@
-//! The five tools the agents act through (SPEC.md "Tools"). Each is one function over the task
+//! The five tools the agents act through (docs/contract.md, "The agent's tools"). Each is one function over the task
 //! service — the same code the REST routes run — scoped to the authenticated user, so no tool can
 //! reach another user's tasks. A failing tool answers `{"error": "…"}`; it never fails the turn.
 

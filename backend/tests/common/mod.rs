@@ -13,6 +13,7 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use service_kit::config::LoadConfig;
 use sqlx::PgPool;
 use todo_backend::{AppState, config::Config, router};
 use tower::ServiceExt;

@@ -9,6 +9,7 @@ use axum::{
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
+use service_kit::config::LoadConfig;
 use todo_frontend::{AppState, config::Config, router};
 use tokio::process::{Child, Command};
 use tower::ServiceExt;

@@ -2,13 +2,13 @@
 
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
-use crate::config::LogFormat;
+use crate::config::{LogFormat, Logging};
 
 /// Installs the global subscriber. Falls back to `info` when the filter does not parse.
-pub fn init(format: LogFormat, filter: &str) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+pub fn init(logging: &Logging) {
+    let filter = EnvFilter::try_new(&logging.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
-    let result = match format {
+    let result = match logging.log_format {
         LogFormat::Json => registry
             .with(
                 fmt::layer()
