@@ -1,10 +1,9 @@
 //! The chat views against the real backend and its built-in rules engine: the streamed turn as the
 //! browser receives it, the out-of-band sync, the no-JavaScript path, resume and delete.
 
-mod common;
-
 use axum::http::StatusCode;
-use common::{backend::TestBackend, frontend::TestFrontend};
+
+use crate::support::{backend::TestBackend, frontend::TestFrontend};
 
 /// `(event, data)` pairs of an SSE body.
 fn events(body: &str) -> Vec<(String, String)> {

@@ -2,15 +2,14 @@
 //! responses (canned bodies in the OpenAI wire format stand in for the provider; nothing here
 //! reaches a real model). The opt-in live test at the end talks to a real server.
 
-mod common;
-
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{Session, TestApp, chat::tools_called};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+
+use crate::support::{Session, TestApp, chat::tools_called};
 
 /// A recorded response whose message calls tools: `(id, name, arguments as JSON text)`.
 fn tool_calls(calls: &[(&str, &str, &str)]) -> Value {
@@ -318,7 +317,7 @@ async fn the_step_limit_holds_when_the_model_never_answers(db: PgPool) {
 
 /// Real turns against a live OpenAI-compatible server; the model may be tiny, so only shapes are
 /// asserted. Run it with
-/// `LLM_TEST_BASE_URL=$(scripts/llm-server start) cargo test -p todo-backend --test chat_openai live_server_turns -- --ignored --nocapture`.
+/// `LLM_TEST_BASE_URL=$(scripts/llm-server start) cargo test -p todo-backend --test api live_server_turns -- --ignored --nocapture`.
 #[sqlx::test]
 #[ignore = "needs a live OpenAI-compatible server: LLM_TEST_BASE_URL=$(scripts/llm-server start)"]
 #[allow(clippy::print_stderr, reason = "shows what the live model did")]

@@ -1,28 +1,25 @@
 //! Helpers shared by the integration tests: the real router over a real (per-test) PostgreSQL
 //! database from `#[sqlx::test]`, driven in-process with `tower::ServiceExt::oneshot`.
-#![allow(dead_code, unreachable_pub)]
 
-pub mod chat;
-pub mod cluster;
-pub mod process;
+pub(crate) mod chat;
+pub(crate) mod cluster;
+pub(crate) mod process;
 
 use axum::{
     Router,
     body::Body,
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use service_kit::config::LoadConfig;
 use sqlx::PgPool;
 use todo_backend::{AppState, config::Config, router};
-use tower::ServiceExt;
 use uuid::Uuid;
 
-pub const AUTH_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
-pub const PASSWORD: &str = "correct horse battery";
+pub(crate) const AUTH_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
-pub fn config(database_url: &str, extra_args: &[&str]) -> Config {
+pub(crate) fn config(database_url: &str, extra_args: &[&str]) -> Config {
     let args = [
         "todo-backend",
         "--database-url",
@@ -34,25 +31,25 @@ pub fn config(database_url: &str, extra_args: &[&str]) -> Config {
 }
 
 /// The application under test; the router is built once per test, as in production.
-pub struct TestApp {
-    pub router: Router,
-    pub state: AppState,
+pub(crate) struct TestApp {
+    pub(crate) router: Router,
+    pub(crate) state: AppState,
 }
 
 #[derive(Debug)]
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
+pub(crate) struct TestResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) text: String,
 }
 
 impl TestResponse {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.text))
     }
 
     /// The contract's error code, asserting the whole error shape on the way.
-    pub fn error_code(&self) -> String {
+    pub(crate) fn error_code(&self) -> String {
         let body = self.json();
         let error = body
             .get("error")
@@ -67,25 +64,26 @@ impl TestResponse {
             .to_string()
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 }
 
 /// A signed-up user.
 #[derive(Debug, Clone)]
-pub struct Session {
-    pub user_id: Uuid,
-    pub token: String,
+pub(crate) struct Session {
+    pub(crate) user_id: Uuid,
+    pub(crate) token: String,
 }
 
 impl TestApp {
-    pub fn new(db: PgPool) -> Self {
+    pub(crate) fn new(db: PgPool) -> Self {
         Self::with_args(db, &[])
     }
 
     /// The app with extra command-line settings, e.g. `["--request-timeout-secs", "0"]`.
-    pub fn with_args(db: PgPool, args: &[&str]) -> Self {
+    pub(crate) fn with_args(db: PgPool, args: &[&str]) -> Self {
+        test_support::init_test_log();
         let state = AppState::new(db, &config("postgres://unused-the-pool-is-given", args)).expect("application state");
         Self {
             router: router(state.clone()),
@@ -93,31 +91,35 @@ impl TestApp {
         }
     }
 
-    pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router is infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+    pub(crate) async fn send(&self, request: Request<Body>) -> TestResponse {
+        let answer = test_support::http::send(&self.router, request).await;
         TestResponse {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
+            text: answer.text(),
+            status: answer.status,
+            headers: answer.headers,
         }
     }
 
     /// A JSON request; `token` becomes a bearer header.
-    pub async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
         let body = body.map(|value| value.to_string());
         self.call_raw(method, uri, token, body.as_deref()).await
     }
 
     /// Like [`TestApp::call`] with a body sent verbatim as `application/json`.
-    pub async fn call_raw(&self, method: Method, uri: &str, token: Option<&str>, body: Option<&str>) -> TestResponse {
+    pub(crate) async fn call_raw(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> TestResponse {
         let mut builder = Request::builder().method(method).uri(uri);
         if let Some(token) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -132,16 +134,16 @@ impl TestApp {
         self.send(builder.body(body).expect("request builds")).await
     }
 
-    pub async fn get(&self, uri: &str, token: Option<&str>) -> TestResponse {
+    pub(crate) async fn get(&self, uri: &str, token: Option<&str>) -> TestResponse {
         self.call(Method::GET, uri, token, None).await
     }
 
-    pub async fn signup(&self, email: &str) -> Session {
+    pub(crate) async fn signup(&self, email: &str) -> Session {
         self.signup_with(json!({"email": email, "password": PASSWORD})).await
     }
 
     /// Signs up a user whose timezone is `timezone` (relative dates in chat are read in it).
-    pub async fn signup_in(&self, email: &str, timezone: &str) -> Session {
+    pub(crate) async fn signup_in(&self, email: &str, timezone: &str) -> Session {
         self.signup_with(json!({"email": email, "password": PASSWORD, "timezone": timezone}))
             .await
     }
@@ -157,7 +159,7 @@ impl TestApp {
     }
 
     /// Creates a task for `session` and returns its JSON.
-    pub async fn create_task(&self, session: &Session, body: Value) -> Value {
+    pub(crate) async fn create_task(&self, session: &Session, body: Value) -> Value {
         let uri = format!("/api/{}/tasks", session.user_id);
         let response = self.call(Method::POST, &uri, Some(&session.token), Some(body)).await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
@@ -166,7 +168,7 @@ impl TestApp {
 }
 
 /// Every row of `tasks`, for "the database is unchanged" checks.
-pub async fn tasks_snapshot(db: &PgPool) -> Vec<Value> {
+pub(crate) async fn tasks_snapshot(db: &PgPool) -> Vec<Value> {
     sqlx::query_scalar::<_, Value>("select to_jsonb(t) from tasks t order by id")
         .fetch_all(db)
         .await

@@ -1,12 +1,11 @@
 //! The 401/403/404 matrix of docs/contract.md across two users, for every task route.
 
-mod common;
-
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
-use common::{Session, TestApp, tasks_snapshot};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+
+use crate::support::{Session, TestApp, tasks_snapshot};
 
 /// Every task route as (method, path under `/api/{user_id}`, body).
 fn routes(task_id: i64) -> Vec<(Method, String, Option<Value>)> {

@@ -1,17 +1,16 @@
 //! Operational endpoints and cross-cutting middleware: health, readiness, metrics, request ids,
 //! error bodies for unknown routes, and the OpenAPI document against the real router.
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use common::TestApp;
 use serde_json::Value;
 use sqlx::{PgPool, postgres::PgPoolOptions};
+
+use crate::support::TestApp;
 
 #[sqlx::test]
 async fn health_and_readiness(db: PgPool) {

@@ -1,30 +1,15 @@
 //! The real `todo-frontend` binary: configuration errors, the healthcheck subcommand, and a
 //! graceful SIGTERM with JSON logs.
 
-mod common;
+use test_support::{ClosedPort, get_status, process::run};
 
-use common::{
+use crate::support::{
     backend::TestBackend,
-    free_port,
-    frontend::{BINARY, FrontendProcess},
-    get_status,
+    frontend::{BINARY, spawn_frontend},
 };
-use tokio::process::Command;
 
 async fn run_binary(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
-    let output = Command::new(BINARY)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .await
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code(), text)
+    run(BINARY, args, env).await
 }
 
 #[tokio::test]
@@ -58,28 +43,25 @@ async fn bad_configuration_stops_with_one_line_and_exit_code_2() {
 #[tokio::test]
 async fn healthcheck_subcommand_follows_readiness() {
     let backend = TestBackend::start().await;
-    let frontend = FrontendProcess::spawn(&backend.base_url(), &[]).await;
+    let frontend = spawn_frontend(&backend.base_url(), &[]).await;
     let (code, _) = run_binary(&["healthcheck", &frontend.url("/readyz")], &[]).await;
     assert_eq!(code, Some(0));
 
-    let orphan = FrontendProcess::spawn(&format!("http://127.0.0.1:{}", free_port()), &[]).await;
+    let nowhere = ClosedPort::new();
+    let orphan = spawn_frontend(&nowhere.url(""), &[]).await;
     let (code, out) = run_binary(&["healthcheck", &orphan.url("/readyz")], &[]).await;
     assert_eq!(code, Some(1));
     assert!(out.contains("HTTP 503"), "{out}");
     let (code, _) = run_binary(&["healthcheck", &orphan.url("/healthz")], &[]).await;
     assert_eq!(code, Some(0), "liveness does not depend on the backend");
-    let (code, _) = run_binary(
-        &["healthcheck", &format!("http://127.0.0.1:{}/readyz", free_port())],
-        &[],
-    )
-    .await;
+    let (code, _) = run_binary(&["healthcheck", &nowhere.url("/readyz")], &[]).await;
     assert_eq!(code, Some(1), "nothing listening");
 }
 
 #[tokio::test]
 async fn sigterm_drains_and_exits_zero_with_json_logs() {
     let backend = TestBackend::start().await;
-    let frontend = FrontendProcess::spawn(&backend.base_url(), &[("SHUTDOWN_GRACE_SECS", "5")]).await;
+    let frontend = spawn_frontend(&backend.base_url(), &[("SHUTDOWN_GRACE_SECS", "5")]).await;
     assert_eq!(get_status(&frontend.url("/login")).await, Some(200));
     assert_eq!(get_status(&frontend.url("/readyz")).await, Some(200));
 

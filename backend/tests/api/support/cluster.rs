@@ -1,24 +1,23 @@
 //! A PostgreSQL cluster of the test's own, for tests that stop and restart the database.
 //! Uses the real server binaries (PG_BINDIR, else PATH, else /usr/lib/postgresql/*/bin); as root
-//! the server runs as the `postgres` user because initdb refuses root.
+//! the server runs as the `postgres` user because initdb refuses root. It listens on a Unix socket
+//! in its own directory only, so it needs no TCP port that another test could take.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::Command,
 };
 
 use tempfile::TempDir;
 
-pub struct TestCluster {
+pub(crate) struct TestCluster {
     dir: TempDir,
     bindir: PathBuf,
     owner: Option<String>,
-    pub port: u16,
 }
 
 impl TestCluster {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let bindir = find_bindir();
         let dir = tempfile::Builder::new()
             .prefix("todo-test-pg")
@@ -32,13 +31,7 @@ impl TestCluster {
                 .expect("postgres uid");
             std::os::unix::fs::chown(dir.path(), Some(uid), None).expect("chown cluster dir");
         }
-        let port = free_port();
-        let cluster = Self {
-            dir,
-            bindir,
-            owner,
-            port,
-        };
+        let cluster = Self { dir, bindir, owner };
         let data = cluster.data_dir();
         cluster.run(
             "initdb",
@@ -57,21 +50,18 @@ impl TestCluster {
         cluster
     }
 
-    pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    /// The cluster's `postgres` database over its socket (the `host` parameter names the directory).
+    pub(crate) fn url(&self) -> String {
+        format!("postgres://postgres@localhost/postgres?host={}", self.path())
     }
 
     /// Stops the server (fast shutdown: connections are cut, as in an outage).
-    pub fn stop_server(&self) {
+    pub(crate) fn stop_server(&self) {
         self.run("pg_ctl", &["-D", &self.data_dir(), "-m", "fast", "-w", "stop"]);
     }
 
-    pub fn start_server(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            self.port,
-            self.path()
-        );
+    pub(crate) fn start_server(&self) {
+        let options = format!("-k {} -c listen_addresses='' -c fsync=off", self.path());
         let log = format!("{}/server.log", self.path());
         self.run(
             "pg_ctl",
@@ -166,11 +156,4 @@ fn running_as_root() -> bool {
 fn command_output(program: &str, args: &[&str]) -> String {
     let output = Command::new(program).args(args).output().expect("command runs");
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port()
 }

@@ -1,15 +1,14 @@
 //! Accounts against a real PostgreSQL: signup, login, me, token defects, login throttling.
 
-mod common;
-
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
-use common::{PASSWORD, TestApp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+use crate::support::{PASSWORD, TestApp};
 
 #[sqlx::test]
 async fn signup_login_and_me(db: PgPool) {
@@ -57,7 +56,7 @@ async fn token_is_hs256_with_user_subject_and_seven_day_expiry(db: PgPool) {
     validation.validate_exp = true;
     let data = jsonwebtoken::decode::<serde_json::Value>(
         &session.token,
-        &jsonwebtoken::DecodingKey::from_secret(common::AUTH_SECRET.as_bytes()),
+        &jsonwebtoken::DecodingKey::from_secret(crate::support::AUTH_SECRET.as_bytes()),
         &validation,
     )
     .unwrap();
@@ -264,7 +263,7 @@ fn tampered_tokens(valid: &str, user_id: Uuid) -> Vec<String> {
     let other_subject = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &json!({"sub": "not-a-uuid", "exp": Utc::now().timestamp() + 3600}),
-        &EncodingKey::from_secret(common::AUTH_SECRET.as_bytes()),
+        &EncodingKey::from_secret(crate::support::AUTH_SECRET.as_bytes()),
     )
     .unwrap();
     vec![

@@ -1,40 +1,51 @@
-//! Headless Chromium driven over WebDriver: chromedriver is started per test on a free port and
-//! stopped with it. A failing test leaves a screenshot in `target/e2e-artifacts/<test>.png`.
+//! Headless Chromium driven over WebDriver: each test starts its own chromedriver (on a port it
+//! binds itself and reports) and its own browser profile, and stops them at the end. A failing test
+//! leaves a screenshot in `target/e2e-artifacts/<test>.png`.
 
-use std::{
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
+use std::{fs::File, path::PathBuf, process::Stdio, sync::Arc, time::Duration};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Map, Value, json};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
 
-use super::{free_port, wait_until};
-
-/// One browser test at a time: Chromium is heavy and the machines that run this are small.
-static BROWSER_SLOT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-pub struct Browser {
-    pub client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     /// Shared so a failing test's browser outlives the test body long enough for a screenshot.
     driver: Arc<Driver>,
 }
 
-struct Driver(Child);
+/// chromedriver, killed when dropped (`kill_on_drop`).
+struct Driver {
+    _process: Child,
+}
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// One browser at a time: Chromium is heavy and the machines that run this are small. The slot is
+/// an exclusive lock on a file of the target directory, so it holds across test processes
+/// (`cargo nextest` runs each test in its own) as well as threads. The lock goes with the file.
+async fn browser_slot() -> File {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-slot.lock");
+    tokio::task::spawn_blocking(move || {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        file.lock()
+            .unwrap_or_else(|err| panic!("lock {}: {err}", path.display()));
+        file
+    })
+    .await
+    .expect("the browser slot")
 }
 
 /// Where failure screenshots and other run artifacts go.
-pub fn artifacts_dir() -> PathBuf {
+pub(crate) fn artifacts_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-artifacts");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
     dir
@@ -49,21 +60,8 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
 
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium profile; `javascript` false disables scripts.
-    pub async fn start(javascript: bool) -> Self {
-        let driver_binary = find_program(&["chromedriver"])
-            .expect("chromedriver not found: install chromium and chromium-driver (scripts/test does)");
-        let port = free_port();
-        let driver = Command::new(driver_binary)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let status_url = format!("http://127.0.0.1:{port}/status");
-        wait_until("chromedriver", || async {
-            super::get_status(&status_url).await == Some(200)
-        })
-        .await;
+    async fn start(javascript: bool) -> Self {
+        let (driver, port) = start_driver().await;
 
         let mut options = Map::new();
         options.insert(
@@ -96,18 +94,18 @@ impl Browser {
             .expect("WebDriver session starts");
         Self {
             client,
-            driver: Arc::new(Driver(driver)),
+            driver: Arc::new(driver),
         }
     }
 
-    pub async fn screenshot(&self, path: &std::path::Path) {
+    pub(crate) async fn screenshot(&self, path: &std::path::Path) {
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(path, png);
         }
     }
 
     /// Text of the first element matching `css`, waiting up to 10 s for it to exist.
-    pub async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -120,7 +118,7 @@ impl Browser {
     }
 
     /// Waits up to `secs` until `check` (given the page source) holds.
-    pub async fn wait_for_source(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) {
+    pub(crate) async fn wait_for_source(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let source = self.client.source().await.unwrap_or_default();
@@ -133,7 +131,7 @@ impl Browser {
     }
 
     /// Waits up to 15 s until `script` (a JS expression) is truthy.
-    pub async fn wait_js(&self, what: &str, script: &str) {
+    pub(crate) async fn wait_js(&self, what: &str, script: &str) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let value = self
@@ -151,12 +149,12 @@ impl Browser {
 }
 
 /// Runs `body` with a fresh browser; on panic saves `target/e2e-artifacts/<name>.png` first.
-pub async fn run<F, Fut>(name: &str, javascript: bool, body: F)
+pub(crate) async fn run<F, Fut>(name: &str, javascript: bool, body: F)
 where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = Browser>,
 {
-    let _slot = BROWSER_SLOT.lock().await;
+    let _slot = browser_slot().await;
     let browser = Browser::start(javascript).await;
     let client = browser.client.clone();
     let _driver = browser.driver.clone();
@@ -174,4 +172,35 @@ where
             std::panic::resume_unwind(panic);
         }
     }
+}
+
+/// chromedriver on port 0 (the system picks a free one, which it prints as "… started successfully
+/// on port N."), with its output drained so it never blocks on a full pipe.
+async fn start_driver() -> (Driver, u16) {
+    let binary = find_program(&["chromedriver"])
+        .expect("chromedriver not found: install chromium and chromium-driver (scripts/test does)");
+    let mut child = Command::new(binary)
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let announced = async {
+        while let Some(line) = lines.next_line().await.expect("chromedriver output") {
+            if let Some(port) = line
+                .split_once("started successfully on port ")
+                .and_then(|(_, rest)| rest.trim_end_matches('.').parse().ok())
+            {
+                return port;
+            }
+        }
+        panic!("chromedriver exited without saying its port");
+    };
+    let port = tokio::time::timeout(Duration::from_secs(30), announced)
+        .await
+        .expect("chromedriver starts within 30 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (Driver { _process: child }, port)
 }

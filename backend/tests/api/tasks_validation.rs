@@ -1,14 +1,13 @@
 //! Bad task input: each case gets the contract's status and error body, and the database is unchanged.
 
-mod common;
-
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::{TestApp, tasks_snapshot};
 use serde_json::json;
 use sqlx::PgPool;
+
+use crate::support::{TestApp, tasks_snapshot};
 
 #[sqlx::test]
 async fn invalid_fields_are_422_with_the_field_named(db: PgPool) {

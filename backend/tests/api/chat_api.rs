@@ -1,11 +1,10 @@
 //! The chat HTTP contract: the event stream of a turn, conversations, validation and access.
 
-mod common;
-
 use axum::http::{Method, StatusCode};
-use common::{TestApp, chat::StreamEvent};
 use serde_json::json;
 use sqlx::PgPool;
+
+use crate::support::{TestApp, chat::StreamEvent};
 
 #[sqlx::test]
 async fn a_streamed_turn_sends_call_result_deltas_then_done(db: PgPool) {

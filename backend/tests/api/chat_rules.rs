@@ -2,13 +2,12 @@
 //! a seeded user, checked by the tool calls it made AND by the database afterwards; multi-turn references,
 //! ambiguity, relative dates in the user's timezone, isolation between users, and persistence.
 
-mod common;
-
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
-use common::{Session, TestApp, chat::tools_called};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+
+use crate::support::{Session, TestApp, chat::tools_called};
 
 /// Seeds #1 Call mom, #2 Team meeting prep, #3 Write report (ids are fresh per test database).
 async fn seeded(app: &TestApp) -> Session {

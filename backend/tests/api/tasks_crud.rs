@@ -1,11 +1,10 @@
 //! Every task route's happy path against a real PostgreSQL.
 
-mod common;
-
 use axum::http::{Method, StatusCode};
-use common::TestApp;
 use serde_json::{Value, json};
 use sqlx::PgPool;
+
+use crate::support::TestApp;
 
 #[sqlx::test]
 async fn create_read_update_toggle_delete(db: PgPool) {

@@ -2,17 +2,17 @@
 //! real PostgreSQL. Each view as a full page and as an htmx partial, the CSRF check, cookie flags,
 //! security headers, and the error states people meet (validation, expiry, backend down).
 
-mod common;
-
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
 use base64::Engine;
-use common::{
+use test_support::ClosedPort;
+
+use crate::support::{
     PASSWORD,
     backend::TestBackend,
-    email, free_port,
+    email,
     frontend::{TestFrontend, TestResponse},
 };
 
@@ -289,8 +289,8 @@ async fn an_expired_session_goes_back_to_login_with_a_message() {
 
 #[tokio::test]
 async fn backend_down_shows_a_friendly_banner_and_readiness_fails() {
-    let nowhere = format!("http://127.0.0.1:{}", free_port());
-    let mut ui = TestFrontend::new(&nowhere);
+    let nowhere = ClosedPort::new();
+    let mut ui = TestFrontend::new(&nowhere.url(""));
     assert_eq!(ui.get("/healthz").await.status, StatusCode::OK);
     let ready = ui.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);

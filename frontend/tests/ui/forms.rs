@@ -1,10 +1,9 @@
 //! Forms against the real backend: validation errors beside their fields, and the tasks flow with
 //! plain forms and redirects (what a browser without JavaScript does).
 
-mod common;
-
 use axum::http::StatusCode;
-use common::{PASSWORD, backend::TestBackend, email, frontend::TestFrontend};
+
+use crate::support::{PASSWORD, backend::TestBackend, email, frontend::TestFrontend};
 
 #[tokio::test]
 async fn validation_errors_appear_next_to_their_fields() {

@@ -3,31 +3,31 @@
 //! the chat test also saves the README screenshot (`docs/screenshot-chat.png` when
 //! `UPDATE_SCREENSHOT=1`, else into the artifacts directory).
 
-mod common;
-
 use std::time::Duration;
 
-use common::{
+use fantoccini::Locator;
+use test_support::process::ServiceProcess;
+
+use crate::support::{
     PASSWORD,
     backend::TestBackend,
     browser::{self, Browser},
     email,
-    frontend::FrontendProcess,
+    frontend::spawn_frontend,
 };
-use fantoccini::Locator;
 
 const ENTER: &str = "\u{E007}";
 
 struct Stack {
     // Drop order: the frontend goes before the backend it talks to.
-    frontend: FrontendProcess,
+    frontend: ServiceProcess,
     _backend: TestBackend,
 }
 
 impl Stack {
     async fn start() -> Self {
         let backend = TestBackend::start().await;
-        let frontend = FrontendProcess::spawn(&backend.base_url(), &[("RUST_LOG", "warn")]).await;
+        let frontend = spawn_frontend(&backend.base_url(), &[("RUST_LOG", "warn")]).await;
         Self {
             frontend,
             _backend: backend,

@@ -1,11 +1,10 @@
 //! Filters, search, sorts and pagination on a seeded set, against a real PostgreSQL.
 
-mod common;
-
 use axum::http::StatusCode;
-use common::{Session, TestApp};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+
+use crate::support::{Session, TestApp};
 
 /// Seeds tasks whose created_at are one minute apart in this order (oldest first).
 async fn seed(app: &TestApp, db: &PgPool, me: &Session) {

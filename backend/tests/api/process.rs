@@ -1,36 +1,23 @@
 //! The real binary over real TCP: start-up errors, the healthcheck subcommand, readiness through a
 //! database outage, graceful shutdown, and no secrets in the logs.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{
-    AUTH_SECRET,
-    cluster::{TestCluster, free_port},
-    process::{BINARY, Backend, database_url_of, get_status, wait_until},
-};
 use sqlx::PgPool;
+use test_support::{ClosedPort, get_status, process::run, wait_until};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
-    process::Command,
+};
+
+use crate::support::{
+    AUTH_SECRET,
+    cluster::TestCluster,
+    process::{BINARY, database_url_of, spawn_backend},
 };
 
 async fn run_binary(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
-    let output = Command::new(BINARY)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .await
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code(), text)
+    run(BINARY, args, env).await
 }
 
 #[tokio::test]
@@ -80,11 +67,11 @@ async fn refuses_to_start_without_required_config_in_one_line() {
 
 #[sqlx::test]
 async fn healthcheck_subcommand_reflects_readiness(db: PgPool) {
-    let backend = Backend::spawn(&database_url_of(&db), &[]).await;
+    let backend = spawn_backend(&database_url_of(&db), &[]).await;
     let (code, _) = run_binary(&["healthcheck", &backend.url("/readyz")], &[]).await;
     assert_eq!(code, Some(0));
-    let closed = format!("http://127.0.0.1:{}/readyz", free_port());
-    let (code, out) = run_binary(&["healthcheck", &closed], &[]).await;
+    let closed = ClosedPort::new();
+    let (code, out) = run_binary(&["healthcheck", &closed.url("/readyz")], &[]).await;
     assert_eq!(code, Some(1));
     assert!(out.starts_with("todo-backend: healthcheck failed:"), "{out}");
     let (code, _) = run_binary(&["healthcheck", &backend.url("/no-such-page")], &[]).await;
@@ -94,7 +81,7 @@ async fn healthcheck_subcommand_reflects_readiness(db: PgPool) {
 #[tokio::test]
 async fn readiness_follows_the_database_without_a_restart() {
     let cluster = TestCluster::start();
-    let backend = Backend::spawn(&cluster.url(), &[]).await;
+    let mut backend = spawn_backend(&cluster.url(), &[]).await;
     let ready = backend.url("/readyz");
     assert_eq!(get_status(&ready).await, Some(200));
 
@@ -114,18 +101,18 @@ async fn readiness_follows_the_database_without_a_restart() {
         get_status(&ready).await == Some(200)
     })
     .await;
-    assert!(backend.child.id().is_some(), "same process throughout");
+    assert!(backend.is_running(), "same process throughout");
 }
 
 #[sqlx::test]
 async fn sigterm_lets_in_flight_requests_finish_then_exits_zero(db: PgPool) {
     let database_url = database_url_of(&db);
-    let backend = Backend::spawn(&database_url, &[("SHUTDOWN_GRACE_SECS", "10")]).await;
+    let backend = spawn_backend(&database_url, &[("SHUTDOWN_GRACE_SECS", "10")]).await;
 
     // A signup whose body is only half sent: the request is in flight when SIGTERM arrives.
     let body = r#"{"email": "inflight@example.com", "password": "correct horse battery"}"#;
     let (first, rest) = body.split_at(20);
-    let mut stream = TcpStream::connect(("127.0.0.1", backend.port)).await.unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", backend.port())).await.unwrap();
     let head = format!(
         "POST /api/auth/signup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -136,7 +123,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_zero(db: PgPool) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     backend.signal("TERM").await;
-    let port = backend.port;
+    let port = backend.port();
     wait_until("listener closed", || async {
         TcpStream::connect(("127.0.0.1", port)).await.is_err()
     })
