@@ -10,7 +10,6 @@ pub mod health;
 pub mod models;
 pub mod security;
 pub mod session;
-pub mod sse;
 pub mod urls;
 pub mod views;
 

@@ -5,9 +5,10 @@ use askama_web::WebTemplate;
 use axum::{
     Form,
     extract::Query,
-    http::{HeaderMap, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::{
@@ -91,7 +92,7 @@ pub async fn login_page(
             layout,
             form: AuthForm::default(),
         };
-        return ([(header::SET_COOKIE, cookies.clear_cookie(SESSION_COOKIE))], page).into_response();
+        return (CookieJar::new().add(cookies.removal(SESSION_COOKIE)), page).into_response();
     }
     if session.is_some() {
         return redirect(urls::CHAT);
@@ -211,22 +212,16 @@ pub async fn signup(
 
 /// `POST /logout`: forgets the session cookie (the token simply expires at the backend).
 pub async fn logout(cookies: CookiePolicy) -> Response {
-    let mut response = redirect(&format!("{}?logged_out=1", urls::LOGIN));
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies.clear_cookie(SESSION_COOKIE));
-    response
+    let jar = CookieJar::new().add(cookies.removal(SESSION_COOKIE));
+    (jar, redirect(&format!("{}?logged_out=1", urls::LOGIN))).into_response()
 }
 
 /// Sets the session cookie to live exactly as long as the token and goes to the chat.
 fn signed_in(cookies: &CookiePolicy, token: &AuthToken) -> Response {
     let max_age = (token.expires_at - chrono::Utc::now()).num_seconds().max(0);
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        cookies.set_cookie(SESSION_COOKIE, &token.token, Some(max_age)),
-    );
-    (headers, redirect(urls::CHAT)).into_response()
+    let mut session = cookies.cookie(SESSION_COOKIE, token.token.clone());
+    session.set_max_age(time::Duration::seconds(max_age));
+    (CookieJar::new().add(session), redirect(urls::CHAT)).into_response()
 }
 
 /// "must be at least 8 characters" → "Must be at least 8 characters."

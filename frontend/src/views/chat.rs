@@ -6,9 +6,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    http::{HeaderValue, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
+use axum_htmx::HxPushUrl;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -19,7 +20,7 @@ use crate::{
     security::{CSRF_FIELD, CsrfToken},
     session::Session,
     urls,
-    views::{HX_PUSH_URL, Id, Layout, Nav, Partial, tasks::TaskPanel},
+    views::{Id, Layout, Nav, Partial, tasks::TaskPanel},
 };
 
 /// Longest message the backend accepts (characters, after trimming).
@@ -277,11 +278,7 @@ pub async fn sync(
             oob: true,
         },
     };
-    let mut response = sync.into_response();
-    if let Ok(url) = HeaderValue::from_str(&urls::conversation(id)) {
-        response.headers_mut().insert(HX_PUSH_URL, url);
-    }
-    Ok(response)
+    Ok((HxPushUrl(urls::conversation(id)), sync).into_response())
 }
 
 /// `POST /chat/{id}/delete`: deletes and starts afresh.

@@ -6,12 +6,15 @@ pub mod chat;
 pub mod stream;
 pub mod tasks;
 
+use std::convert::Infallible;
+
 use axum::{
     extract::{FromRequestParts, Request},
-    http::{HeaderName, HeaderValue, StatusCode, header, request::Parts},
+    http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
+use axum_htmx::{HxHistoryRestoreRequest, HxRedirect, HxRequest, HxReswap, HxRetarget, SwapOption, VaryHxRequest};
 
 use crate::{
     assets::{AssetUrls, URLS},
@@ -68,28 +71,17 @@ impl Layout {
     }
 }
 
-const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
-const HX_HISTORY_RESTORE: HeaderName = HeaderName::from_static("hx-history-restore-request");
-const HX_REDIRECT: HeaderName = HeaderName::from_static("hx-redirect");
-const HX_RETARGET: HeaderName = HeaderName::from_static("hx-retarget");
-const HX_RESWAP: HeaderName = HeaderName::from_static("hx-reswap");
-pub const HX_PUSH_URL: HeaderName = HeaderName::from_static("hx-push-url");
-
 /// Whether the request wants a partial: made by htmx and not a history restore (which needs the page).
 #[derive(Debug, Clone, Copy)]
 pub struct Partial(pub bool);
 
-impl Partial {
-    fn of(headers: &axum::http::HeaderMap) -> bool {
-        headers.get(HX_REQUEST).is_some_and(|v| v == "true") && !headers.contains_key(HX_HISTORY_RESTORE)
-    }
-}
-
 impl<S: Send + Sync> FromRequestParts<S> for Partial {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(Self::of(&parts.headers)))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
+        let HxHistoryRestoreRequest(restore) = HxHistoryRestoreRequest::from_request_parts(parts, state).await?;
+        Ok(Self(htmx && !restore))
     }
 }
 
@@ -97,38 +89,37 @@ impl<S: Send + Sync> FromRequestParts<S> for Partial {
 /// `HX-Redirect` (XHR would follow a 303 silently and swap the login page into a fragment); error
 /// pages become a banner in `#flash`.
 pub async fn htmx_adapter(request: Request, next: Next) -> Response {
-    let partial = Partial::of(request.headers());
-    let mut response = next.run(request).await;
+    let (mut parts, body) = request.into_parts();
+    let Ok(Partial(partial)) = Partial::from_request_parts(&mut parts, &()).await;
+    let response = next.run(Request::from_parts(parts, body)).await;
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if is_html || response.status().is_redirection() {
+    let response = if is_html || response.status().is_redirection() {
+        (VaryHxRequest, response).into_response()
+    } else {
         response
-            .headers_mut()
-            .append(header::VARY, HeaderValue::from_static("HX-Request"));
-    }
+    };
     if !partial {
         return response;
     }
-    if response.status().is_redirection()
-        && let Some(location) = response.headers().get(header::LOCATION).cloned()
-    {
-        let mut headers = response.headers().clone();
-        headers.remove(header::LOCATION);
-        headers.insert(HX_REDIRECT, location);
-        let mut converted = StatusCode::OK.into_response();
-        *converted.headers_mut() = headers;
-        return converted;
+    if response.status().is_redirection() {
+        let (mut head, _) = response.into_parts();
+        let location = head.headers.remove(header::LOCATION);
+        head.status = StatusCode::OK;
+        let location = location.and_then(|value| value.to_str().map(str::to_owned).ok());
+        return (head, location.map(HxRedirect), ()).into_response();
     }
     if let Some(ErrorBanner(message)) = response.extensions().get::<ErrorBanner>().cloned() {
-        let mut banner = Html(banner_html(&message)).into_response();
-        *banner.status_mut() = response.status();
-        let headers = banner.headers_mut();
-        headers.insert(HX_RETARGET, HeaderValue::from_static("#flash"));
-        headers.insert(HX_RESWAP, HeaderValue::from_static("innerHTML"));
-        headers.append(header::VARY, HeaderValue::from_static("HX-Request"));
-        return banner;
+        return (
+            response.status(),
+            HxRetarget("#flash".into()),
+            HxReswap(SwapOption::InnerHtml),
+            VaryHxRequest,
+            Html(banner_html(&message)),
+        )
+            .into_response();
     }
     response
 }

@@ -1,26 +1,24 @@
 //! The chat views against the real backend and its built-in rules engine: the streamed turn as the
 //! browser receives it, the out-of-band sync, the no-JavaScript path, resume and delete.
 
+use std::convert::Infallible;
+
 use axum::http::StatusCode;
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
 
 use crate::support::{backend::TestBackend, frontend::TestFrontend};
 
-/// `(event, data)` pairs of an SSE body.
-fn events(body: &str) -> Vec<(String, String)> {
-    body.split("\n\n")
-        .filter_map(|block| {
-            let mut name = None;
-            let mut data = Vec::new();
-            for line in block.lines() {
-                if let Some(value) = line.strip_prefix("event: ") {
-                    name = Some(value.to_string());
-                } else if let Some(value) = line.strip_prefix("data: ") {
-                    data.push(value);
-                }
-            }
-            name.map(|name| (name, data.join("\n")))
+/// `(event, data)` pairs of an SSE body, read with the parser the frontend reads the backend with.
+async fn events(body: &str) -> Vec<(String, String)> {
+    futures_util::stream::iter([Ok::<_, Infallible>(body.as_bytes().to_vec())])
+        .eventsource()
+        .map(|event| {
+            let event = event.unwrap_or_else(|err| panic!("not an event stream ({err}): {body}"));
+            (event.event, event.data)
         })
         .collect()
+        .await
 }
 
 fn stream_url(turn: &str) -> String {
@@ -50,7 +48,7 @@ async fn a_streamed_turn_arrives_as_chips_text_and_one_closing_event() {
     let stream = ui.get(&stream_url(&turn.text)).await;
     assert_eq!(stream.status, StatusCode::OK);
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
-    let events = events(&stream.text);
+    let events = events(&stream.text).await;
     let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names.first(), Some(&"tool"), "{names:?}");
     assert_eq!(names.last(), Some(&"done"), "{names:?}");
@@ -65,7 +63,7 @@ async fn a_streamed_turn_arrives_as_chips_text_and_one_closing_event() {
         .map(|(_, d)| d.as_str())
         .collect();
     assert!(
-        text.contains("&lt;b&gt;milk&lt;/b&gt;") && !text.contains("<b>"),
+        text.contains("&#60;b&#62;milk&#60;/b&#62;") && !text.contains("<b>"),
         "escaped reply: {text}"
     );
     let done = &events.last().unwrap().1;
