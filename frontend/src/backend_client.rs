@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts},
+    extract::{ConnectInfo, FromRequestParts},
     http::{StatusCode, request::Parts},
 };
 use reqwest::{Method, RequestBuilder, header::ACCEPT};
@@ -252,18 +252,6 @@ async fn json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
         .json()
         .await
         .map_err(|err| Error::BackendUnavailable(anyhow::Error::new(err).context("unexpected backend answer")))
-}
-
-impl<S> FromRequestParts<S> for BackendClient
-where
-    BackendClient: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_ref(state))
-    }
 }
 
 /// The request id (set by the request-id layer) and the peer address of the browser's connection.

@@ -26,6 +26,9 @@ pub enum Error {
     Csrf,
     #[error("page not found")]
     NotFound,
+    /// Input the frontend refuses itself, before asking the backend; the text is shown as it is.
+    #[error("{0}")]
+    Invalid(&'static str),
     #[error("the task service is unreachable")]
     BackendUnavailable(#[source] anyhow::Error),
     /// A 4xx answer from the backend that the handler did not turn into a form error.
@@ -58,6 +61,7 @@ impl Error {
             Self::LoginRequired | Self::SessionExpired => StatusCode::SEE_OTHER,
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BackendUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Backend { status, .. } if status.is_client_error() => *status,
             Self::Backend { .. } => StatusCode::BAD_GATEWAY,

@@ -43,8 +43,33 @@ pub struct Task {
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
-    pub priority: String,
+    pub priority: Priority,
     pub due_at: Option<DateTime<Utc>>,
+}
+
+/// `low`, `medium` (the default) or `high`, as the backend names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
+}
+
+/// The wire name, which is also what the UI shows.
+impl std::fmt::Display for Priority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        })
+    }
 }
 
 impl Task {
@@ -163,10 +188,21 @@ pub struct Conversation {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Message {
-    pub role: String,
+    pub role: Role,
     pub content: String,
     #[serde(default)]
     pub tool_calls: Vec<ToolCall>,
+}
+
+/// Who wrote a stored message. Only people's and the assistant's messages are shown; whatever else
+/// the backend stores (tool rows, say) is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Clone, Deserialize)]

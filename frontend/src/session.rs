@@ -3,7 +3,7 @@
 //! The backend verifies the token on every call.
 
 use axum::{
-    extract::{FromRef, FromRequestParts},
+    extract::FromRequestParts,
     http::{HeaderMap, request::Parts},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -103,18 +103,6 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
         Ok(Self(
             cookie(&parts.headers, SESSION_COOKIE).and_then(|token| Session::from_token(&token)),
         ))
-    }
-}
-
-impl<S> FromRequestParts<S> for CookiePolicy
-where
-    CookiePolicy: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_ref(state))
     }
 }
 

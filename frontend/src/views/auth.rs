@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::Query,
+    extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -82,7 +82,7 @@ pub async fn home(MaybeSession(session): MaybeSession) -> Response {
 /// `GET /login`. An expired session lands here with `?expired=1`; its cookie is dropped.
 pub async fn login_page(
     csrf: CsrfToken,
-    cookies: CookiePolicy,
+    State(cookies): State<CookiePolicy>,
     MaybeSession(session): MaybeSession,
     Query(notice): Query<LoginNotice>,
 ) -> Response {
@@ -110,10 +110,10 @@ pub async fn login_page(
 
 /// `POST /login`.
 pub async fn login(
-    backend: BackendClient,
+    State(backend): State<BackendClient>,
     caller: Caller,
     csrf: CsrfToken,
-    cookies: CookiePolicy,
+    State(cookies): State<CookiePolicy>,
     Form(fields): Form<LoginFields>,
 ) -> Result<Response> {
     let mut form = AuthForm {
@@ -163,10 +163,10 @@ pub async fn signup_page(csrf: CsrfToken, MaybeSession(session): MaybeSession) -
 
 /// `POST /signup`: the backend validates; its field errors appear next to the fields.
 pub async fn signup(
-    backend: BackendClient,
+    State(backend): State<BackendClient>,
     caller: Caller,
     csrf: CsrfToken,
-    cookies: CookiePolicy,
+    State(cookies): State<CookiePolicy>,
     Form(fields): Form<SignupFields>,
 ) -> Result<Response> {
     let mut form = AuthForm {
@@ -211,7 +211,7 @@ pub async fn signup(
 }
 
 /// `POST /logout`: forgets the session cookie (the token simply expires at the backend).
-pub async fn logout(cookies: CookiePolicy) -> Response {
+pub async fn logout(State(cookies): State<CookiePolicy>) -> Response {
     let jar = CookieJar::new().add(cookies.removal(SESSION_COOKIE));
     (jar, redirect(&format!("{}?logged_out=1", urls::LOGIN))).into_response()
 }

@@ -14,13 +14,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{
-    backend_client::{BackendClient, Caller},
     error::{Error, Result, redirect},
-    models::{ChatRequest, ConversationSummary, Message},
-    security::{CSRF_FIELD, CsrfToken},
-    session::Session,
+    models::{ChatRequest, ConversationSummary, Message, Role},
+    security::CSRF_FIELD,
     urls,
-    views::{Id, Layout, Nav, Partial, tasks::TaskPanel},
+    views::{Id, Layout, Nav, SignedIn, tasks::TaskPanel},
 };
 
 /// Longest message the backend accepts (characters, after trimming).
@@ -83,10 +81,10 @@ pub struct MessageView {
 impl MessageView {
     /// Only user and assistant messages are shown (tool or system rows are the agent's business).
     pub fn from_message(message: Message) -> Option<Self> {
-        let from_user = match message.role.as_str() {
-            "user" => true,
-            "assistant" => false,
-            _ => return None,
+        let from_user = match message.role {
+            Role::User => true,
+            Role::Assistant => false,
+            Role::Other => return None,
         };
         let chips = message
             .tool_calls
@@ -161,40 +159,32 @@ pub struct SendFields {
 }
 
 /// `GET /chat`: a fresh conversation.
-pub async fn new_chat(backend: BackendClient, caller: Caller, session: Session, csrf: CsrfToken) -> Result<ChatPage> {
-    page(&backend, &caller, &session, &csrf, None).await
+pub async fn new_chat(user: SignedIn) -> Result<ChatPage> {
+    page(&user, None).await
 }
 
 /// `GET /chat/{id}`: a stored conversation.
-pub async fn conversation(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-) -> Result<ChatPage> {
-    page(&backend, &caller, &session, &csrf, Some(id)).await
+pub async fn conversation(user: SignedIn, Id(id): Id) -> Result<ChatPage> {
+    page(&user, Some(id)).await
 }
 
-async fn page(
-    backend: &BackendClient,
-    caller: &Caller,
-    session: &Session,
-    csrf: &CsrfToken,
-    id: Option<i64>,
-) -> Result<ChatPage> {
+async fn page(user: &SignedIn, id: Option<i64>) -> Result<ChatPage> {
+    let SignedIn {
+        backend,
+        caller,
+        session,
+        csrf,
+        ..
+    } = user;
     let thread = async {
         match id {
             Some(id) => backend.conversation(caller, session, id).await.map(Some),
             None => Ok(None),
         }
     };
-    let (thread, items, panel) = tokio::try_join!(
-        thread,
-        backend.conversations(caller, session),
-        TaskPanel::load(backend, caller, session),
-    )
-    .map_err(not_found_as_page)?;
+    let (thread, items, panel) =
+        tokio::try_join!(thread, backend.conversations(caller, session), TaskPanel::load(user),)
+            .map_err(not_found_as_page)?;
     let messages = thread
         .map(|c| c.messages.into_iter().filter_map(MessageView::from_message).collect())
         .unwrap_or_default();
@@ -214,36 +204,24 @@ async fn page(
 }
 
 /// `POST /chat/send`: with htmx, the streaming turn; without, one blocking turn and a redirect.
-pub async fn send(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Form(fields): Form<SendFields>,
-) -> Result<Response> {
+pub async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Response> {
     let conversation_id = fields.conversation_id.trim().parse::<i64>().ok();
     let message = fields.message.trim();
-    let back = conversation_id.map_or_else(|| urls::CHAT.to_string(), urls::conversation);
+    let back = conversation_id.map_or_else(|| urls::CHAT.to_owned(), urls::conversation);
     if let Err(problem) = check_message(message) {
-        if partial {
-            return Err(Error::Backend {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_message".into(),
-                message: problem.into(),
-                fields: Default::default(),
-            });
+        if user.partial {
+            return Err(Error::Invalid(problem));
         }
         return Ok(redirect(&back));
     }
-    if partial {
-        let mut query = vec![("message", message.to_string()), (CSRF_FIELD, csrf.0.clone())];
+    if user.partial {
+        let mut query = vec![("message", message.to_owned()), (CSRF_FIELD, user.csrf.0.clone())];
         if let Some(id) = conversation_id {
             query.push(("conversation_id", id.to_string()));
         }
         let encoded = serde_urlencoded::to_string(&query).map_err(anyhow::Error::from)?;
         let turn = Turn {
-            message: message.to_string(),
+            message: message.to_owned(),
             stream_url: format!("{}?{encoded}", urls::CHAT_STREAM),
         };
         return Ok(turn.into_response());
@@ -252,27 +230,21 @@ pub async fn send(
         conversation_id,
         message,
     };
-    let reply = backend.chat(&caller, &session, &body).await?;
+    let reply = user.backend.chat(&user.caller, &user.session, &body).await?;
     Ok(redirect(&urls::conversation(reply.conversation_id)))
 }
 
 /// `GET /chat/{id}/sync` (htmx only): refreshes the list and the form's conversation id and puts the
 /// conversation's URL in the address bar, so a reload shows the same thread.
-pub async fn sync(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-) -> Result<Response> {
-    let items = backend.conversations(&caller, &session).await?;
+pub async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
+    let items = user.backend.conversations(&user.caller, &user.session).await?;
     let sync = Sync {
         conversation: ConversationField {
             id: Some(id),
             oob: true,
         },
         list: ConversationList {
-            csrf: csrf.0.clone(),
+            csrf: user.csrf.0.clone(),
             current: Some(id),
             items,
             oob: true,
@@ -282,9 +254,9 @@ pub async fn sync(
 }
 
 /// `POST /chat/{id}/delete`: deletes and starts afresh.
-pub async fn delete(backend: BackendClient, caller: Caller, session: Session, Id(id): Id) -> Result<Response> {
-    backend
-        .delete_conversation(&caller, &session, id)
+pub async fn delete(user: SignedIn, Id(id): Id) -> Result<Response> {
+    user.backend
+        .delete_conversation(&user.caller, &user.session, id)
         .await
         .map_err(not_found_as_page)?;
     Ok(redirect(urls::CHAT))
@@ -329,17 +301,14 @@ mod tests {
     #[test]
     fn assistant_text_is_escaped_and_only_known_roles_show() {
         let message = Message {
-            role: "assistant".into(),
+            role: Role::Assistant,
             content: "<b>bold</b>\nnext line".into(),
             tool_calls: vec![],
         };
         let html = MessageView::from_message(message).unwrap().render().unwrap();
         assert!(html.contains("&#60;b&#62;bold&#60;/b&#62;\nnext line"), "{html}");
-        let tool = Message {
-            role: "tool".into(),
-            content: "{}".into(),
-            tool_calls: vec![],
-        };
+        let tool: Message = serde_json::from_value(json!({"role": "tool", "content": "{}"})).unwrap();
+        assert_eq!(tool.role, Role::Other);
         assert!(MessageView::from_message(tool).is_none());
     }
 

@@ -9,7 +9,7 @@ pub mod tasks;
 use std::convert::Infallible;
 
 use axum::{
-    extract::{FromRequestParts, Request},
+    extract::{FromRef, FromRequestParts, Path, Request},
     http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{Html, IntoResponse, Response},
@@ -18,8 +18,10 @@ use axum_htmx::{HxHistoryRestoreRequest, HxRedirect, HxRequest, HxReswap, HxReta
 
 use crate::{
     assets::{AssetUrls, URLS},
-    error::ErrorBanner,
+    backend_client::{BackendClient, Caller},
+    error::{Error, ErrorBanner},
     security::CsrfToken,
+    session::Session,
 };
 
 /// What the layout (`base.html`) needs besides the page itself.
@@ -133,17 +135,51 @@ fn banner_html(message: &str) -> String {
     askama::Template::render(&Banner { message }).unwrap_or_default()
 }
 
+/// What a signed-in page's handler works with: the backend client, who is calling, the session, the
+/// CSRF token its forms carry, and whether htmx asked for a partial. No session cookie sends the
+/// browser to the login page; one that no longer works, too, with a word about why.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub backend: BackendClient,
+    pub caller: Caller,
+    pub session: Session,
+    pub csrf: CsrfToken,
+    pub partial: bool,
+}
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    BackendClient: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        let csrf = CsrfToken::from_request_parts(parts, state).await?;
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        let Ok(Partial(partial)) = Partial::from_request_parts(parts, state).await;
+        Ok(Self {
+            backend: BackendClient::from_ref(state),
+            caller,
+            session,
+            csrf,
+            partial,
+        })
+    }
+}
+
 /// The `{id}` of a route; anything that is not a number is simply a page that does not exist.
 #[derive(Debug, Clone, Copy)]
 pub struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
-    type Rejection = crate::error::Error;
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(id) = axum::extract::Path::<i64>::from_request_parts(parts, state)
+        let Path(id) = Path::<i64>::from_request_parts(parts, state)
             .await
-            .map_err(|_| crate::error::Error::NotFound)?;
+            .map_err(|_| Error::NotFound)?;
         Ok(Self(id))
     }
 }

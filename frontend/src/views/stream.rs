@@ -11,7 +11,7 @@ use std::{convert::Infallible, time::Duration};
 
 use askama::Template;
 use axum::{
-    extract::Query,
+    extract::{Query, State},
     http::HeaderMap,
     response::sse::{Event, KeepAlive, Sse},
 };
@@ -67,7 +67,7 @@ enum Out {
 }
 
 pub async fn stream(
-    backend: BackendClient,
+    State(backend): State<BackendClient>,
     caller: Caller,
     MaybeSession(session): MaybeSession,
     csrf: CsrfToken,

@@ -12,16 +12,11 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    backend_client::{BackendClient, Caller},
     error::{Error, FieldErrors, Result, redirect},
-    models::{Task, TaskInput, TaskQuery, TaskStatus},
-    security::CsrfToken,
-    session::Session,
+    models::{Priority, Task, TaskInput, TaskQuery, TaskStatus},
     urls,
-    views::{Id, Layout, Nav, Partial},
+    views::{Id, Layout, Nav, SignedIn},
 };
-
-pub const PRIORITIES: [&str; 3] = ["low", "medium", "high"];
 
 /// The add/edit form as typed, with the backend's verdict per field.
 #[derive(Debug, Clone)]
@@ -37,7 +32,7 @@ impl Default for TaskForm {
         Self {
             title: String::new(),
             description: String::new(),
-            priority: "medium".into(),
+            priority: Priority::default().to_string(),
             errors: FieldErrors::new(),
         }
     }
@@ -87,8 +82,11 @@ pub struct TaskPanel {
 
 impl TaskPanel {
     /// Pending first (newest first within each group), as the backend returns them otherwise.
-    pub async fn load(backend: &BackendClient, caller: &Caller, session: &Session) -> Result<Self> {
-        let (mut tasks, total) = backend.list_tasks(caller, session, &TaskQuery::default()).await?;
+    pub async fn load(user: &SignedIn) -> Result<Self> {
+        let (mut tasks, total) = user
+            .backend
+            .list_tasks(&user.caller, &user.session, &TaskQuery::default())
+            .await?;
         tasks.sort_by_key(|task| task.completed);
         Ok(Self { tasks, total })
     }
@@ -107,6 +105,27 @@ pub struct TaskFields {
     query: TaskQuery,
 }
 
+impl TaskFields {
+    /// The backend call: every field, an empty description as none, an empty priority left out.
+    fn input(&self) -> TaskInput {
+        TaskInput {
+            title: Some(self.title.clone()),
+            description: Some(Some(self.description.clone()).filter(|d| !d.trim().is_empty())),
+            priority: Some(self.priority.clone()).filter(|p| !p.is_empty()),
+        }
+    }
+
+    /// The form as typed, shown again with the backend's verdict.
+    fn form_with(&self, errors: FieldErrors) -> TaskForm {
+        TaskForm {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            priority: self.priority.clone(),
+            errors,
+        }
+    }
+}
+
 /// The list state carried by toggle/delete forms, so the answer shows the same filter.
 #[derive(Debug, Deserialize)]
 pub struct ListState {
@@ -115,95 +134,46 @@ pub struct ListState {
 }
 
 /// `GET /tasks`.
-pub async fn index(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Query(query): Query<TaskQuery>,
-) -> Result<Response> {
-    let section = section(&backend, &caller, &session, &csrf, query, TaskForm::default()).await?;
-    Ok(respond(partial, &csrf, section, StatusCode::OK))
+pub async fn index(user: SignedIn, Query(query): Query<TaskQuery>) -> Result<Response> {
+    let section = section(&user, query, TaskForm::default()).await?;
+    Ok(respond(&user, section, StatusCode::OK))
 }
 
 /// `POST /tasks`.
-pub async fn create(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Form(fields): Form<TaskFields>,
-) -> Result<Response> {
-    let input = TaskInput {
-        title: Some(fields.title.clone()),
-        description: Some(Some(fields.description.clone()).filter(|d| !d.trim().is_empty())),
-        priority: Some(fields.priority.clone()).filter(|p| !p.is_empty()),
-    };
-    let (form, status) = match backend.create_task(&caller, &session, &input).await {
-        Ok(_) if !partial => return Ok(redirect(&list_url(&fields.query))),
+pub async fn create(user: SignedIn, Form(fields): Form<TaskFields>) -> Result<Response> {
+    let input = fields.input();
+    let (form, status) = match user.backend.create_task(&user.caller, &user.session, &input).await {
+        Ok(_) if !user.partial => return Ok(redirect(&list_url(&fields.query))),
         Ok(_) => (TaskForm::default(), StatusCode::OK),
-        Err(err) => {
-            let errors = form_errors(err)?;
-            let form = TaskForm {
-                title: fields.title,
-                description: fields.description,
-                priority: fields.priority,
-                errors,
-            };
-            (form, StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(err) => (fields.form_with(form_errors(err)?), StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let section = section(&backend, &caller, &session, &csrf, fields.query, form).await?;
-    Ok(respond(partial, &csrf, section, status))
+    let section = section(&user, fields.query, form).await?;
+    Ok(respond(&user, section, status))
 }
 
 /// `POST /tasks/{id}/toggle`.
-pub async fn toggle(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Id(id): Id,
-    Form(state): Form<ListState>,
-) -> Result<Response> {
-    backend.toggle_task(&caller, &session, id).await?;
-    after_change(backend, caller, session, csrf, partial, state.query).await
+pub async fn toggle(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
+    user.backend.toggle_task(&user.caller, &user.session, id).await?;
+    after_change(&user, state.query).await
 }
 
 /// `POST /tasks/{id}/delete`.
-pub async fn delete(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Id(id): Id,
-    Form(state): Form<ListState>,
-) -> Result<Response> {
-    backend.delete_task(&caller, &session, id).await?;
-    after_change(backend, caller, session, csrf, partial, state.query).await
+pub async fn delete(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
+    user.backend.delete_task(&user.caller, &user.session, id).await?;
+    after_change(&user, state.query).await
 }
 
 /// `GET /tasks/{id}/edit`.
-pub async fn edit_page(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-) -> Result<Response> {
-    let task = backend.get_task(&caller, &session, id).await?;
+pub async fn edit_page(user: SignedIn, Id(id): Id) -> Result<Response> {
+    let task = user.backend.get_task(&user.caller, &user.session, id).await?;
     let form = TaskForm {
         title: task.title,
         description: task.description.unwrap_or_default(),
-        priority: task.priority,
+        priority: task.priority.to_string(),
         errors: FieldErrors::new(),
     };
     Ok(TaskEditPage {
-        layout: Layout::new(&csrf, true, Nav::Tasks),
+        layout: Layout::new(&user.csrf, true, Nav::Tasks),
         id,
         form,
     }
@@ -211,32 +181,15 @@ pub async fn edit_page(
 }
 
 /// `POST /tasks/{id}`: saves the edit form; an empty description clears it.
-pub async fn update(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-    Form(fields): Form<TaskFields>,
-) -> Result<Response> {
-    let input = TaskInput {
-        title: Some(fields.title.clone()),
-        description: Some(Some(fields.description.clone()).filter(|d| !d.trim().is_empty())),
-        priority: Some(fields.priority.clone()).filter(|p| !p.is_empty()),
-    };
-    match backend.update_task(&caller, &session, id, &input).await {
+pub async fn update(user: SignedIn, Id(id): Id, Form(fields): Form<TaskFields>) -> Result<Response> {
+    let input = fields.input();
+    match user.backend.update_task(&user.caller, &user.session, id, &input).await {
         Ok(_) => Ok(redirect(urls::TASKS)),
         Err(err) => {
-            let form = TaskForm {
-                errors: form_errors(err)?,
-                title: fields.title,
-                description: fields.description,
-                priority: fields.priority,
-            };
             let page = TaskEditPage {
-                layout: Layout::new(&csrf, true, Nav::Tasks),
+                layout: Layout::new(&user.csrf, true, Nav::Tasks),
                 id,
-                form,
+                form: fields.form_with(form_errors(err)?),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -244,36 +197,22 @@ pub async fn update(
 }
 
 /// `GET /tasks/panel` (partial only).
-pub async fn panel(backend: BackendClient, caller: Caller, session: Session) -> Result<TaskPanel> {
-    TaskPanel::load(&backend, &caller, &session).await
+pub async fn panel(user: SignedIn) -> Result<TaskPanel> {
+    TaskPanel::load(&user).await
 }
 
-async fn after_change(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    partial: bool,
-    query: TaskQuery,
-) -> Result<Response> {
-    if !partial {
+async fn after_change(user: &SignedIn, query: TaskQuery) -> Result<Response> {
+    if !user.partial {
         return Ok(redirect(&list_url(&query)));
     }
-    let section = section(&backend, &caller, &session, &csrf, query, TaskForm::default()).await?;
-    Ok(respond(partial, &csrf, section, StatusCode::OK))
+    let section = section(user, query, TaskForm::default()).await?;
+    Ok(respond(user, section, StatusCode::OK))
 }
 
-async fn section(
-    backend: &BackendClient,
-    caller: &Caller,
-    session: &Session,
-    csrf: &CsrfToken,
-    query: TaskQuery,
-    form: TaskForm,
-) -> Result<TaskSection> {
-    let (tasks, total) = backend.list_tasks(caller, session, &query).await?;
+async fn section(user: &SignedIn, query: TaskQuery, form: TaskForm) -> Result<TaskSection> {
+    let (tasks, total) = user.backend.list_tasks(&user.caller, &user.session, &query).await?;
     Ok(TaskSection {
-        csrf: csrf.0.clone(),
+        csrf: user.csrf.0.clone(),
         query,
         form,
         tasks,
@@ -281,12 +220,13 @@ async fn section(
     })
 }
 
-fn respond(partial: bool, csrf: &CsrfToken, section: TaskSection, status: StatusCode) -> Response {
-    if partial {
+/// The section alone for htmx, the whole page otherwise.
+fn respond(user: &SignedIn, section: TaskSection, status: StatusCode) -> Response {
+    if user.partial {
         return (status, section).into_response();
     }
     let page = TasksPage {
-        layout: Layout::new(csrf, true, Nav::Tasks),
+        layout: Layout::new(&user.csrf, true, Nav::Tasks),
         query: section.query.clone(),
         section,
     };
