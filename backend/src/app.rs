@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Largest request body accepted (docs/contract.md): 64 KiB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long start-up keeps retrying an unreachable database before giving up.
 const DATABASE_STARTUP_RETRY: Duration = Duration::from_secs(60);
 /// How often the login limiter forgets recovered keys.
@@ -36,21 +36,21 @@ const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Everything handlers share; sub-states are reached with `State<T>` through `FromRef`.
 #[derive(Debug, Clone, FromRef)]
 pub struct AppState {
-    pub db: PgPool,
-    pub tokens: Arc<TokenKeys>,
-    pub login_limiter: LoginLimiter,
-    pub client_addresses: ClientAddressPolicy,
+    pub(crate) db: PgPool,
+    pub(crate) tokens: Arc<TokenKeys>,
+    pub(crate) login_limiter: LoginLimiter,
+    pub(crate) client_addresses: ClientAddressPolicy,
     pub lifecycle: Lifecycle,
-    pub metrics: Arc<Metrics>,
-    pub openapi: ApiDocument,
-    pub request_timeout: RequestTimeout,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) openapi: ApiDocument,
+    pub(crate) request_timeout: RequestTimeout,
     /// The chat engine `LLM_PROVIDER` chose.
-    pub chat: Arc<Engine>,
+    pub(crate) chat: Arc<Engine>,
 }
 
 /// Per-request time limit.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub Duration);
+pub(crate) struct RequestTimeout(pub Duration);
 
 impl AppState {
     pub fn new(db: PgPool, config: &Config) -> anyhow::Result<Self> {
@@ -89,7 +89,7 @@ fn api_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
 }
 
 /// The OpenAPI document of exactly the routes that [`router`] serves.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     let (bounded, chat) = api_routes();
     bounded.merge(chat).split_for_parts().1
 }

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use service_kit::config::{Logging, Rule};
 
 /// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
-pub const MIN_AUTH_SECRET_BYTES: usize = 32;
+pub(crate) const MIN_AUTH_SECRET_BYTES: usize = 32;
 
 /// Runtime configuration of `todo-backend`.
 #[derive(Debug, Clone, Parser)]
@@ -20,83 +20,83 @@ pub const MIN_AUTH_SECRET_BYTES: usize = 32;
 pub struct Config {
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_secret)]
-    pub database_url: SecretString,
+    pub(crate) database_url: SecretString,
 
     /// Key that signs session tokens (HS256); at least 32 bytes.
     #[arg(long, env = "AUTH_SECRET", hide_env_values = true, value_parser = parse_auth_secret)]
-    pub auth_secret: SecretString,
+    pub(crate) auth_secret: SecretString,
 
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "0.0.0.0")]
-    pub host: String,
+    pub(crate) host: String,
 
     /// Port to listen on (0 picks a free port).
     #[arg(long, env = "PORT", default_value_t = 8000)]
-    pub port: u16,
+    pub(crate) port: u16,
 
     /// Which agent engine answers chat messages.
     #[arg(long, env = "LLM_PROVIDER", value_enum, default_value_t = LlmProvider::Rules)]
-    pub llm_provider: LlmProvider,
+    pub(crate) llm_provider: LlmProvider,
 
     /// Base URL of an OpenAI-compatible Chat Completions API.
     #[arg(long, env = "LLM_BASE_URL", default_value = "https://api.openai.com/v1")]
-    pub llm_base_url: String,
+    pub(crate) llm_base_url: String,
 
     /// Model name sent to the LLM provider.
     #[arg(long, env = "LLM_MODEL", default_value = "gpt-4o-mini")]
-    pub llm_model: String,
+    pub(crate) llm_model: String,
 
     /// API key for the LLM provider.
     #[arg(long, env = "LLM_API_KEY", hide_env_values = true, value_parser = parse_secret)]
-    pub llm_api_key: Option<SecretString>,
+    pub(crate) llm_api_key: Option<SecretString>,
 
     /// Seconds one request to the LLM may take, streaming included.
     #[arg(long, env = "LLM_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
-    pub llm_timeout_secs: u64,
+    pub(crate) llm_timeout_secs: u64,
 
     /// Model round trips per chat turn before the agent stops and says so.
     #[arg(long, env = "LLM_MAX_STEPS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=50))]
-    pub llm_max_steps: u64,
+    pub(crate) llm_max_steps: u64,
 
     /// Retries of an LLM request after 429, 5xx or a connection failure.
     #[arg(long, env = "LLM_MAX_RETRIES", default_value_t = 3)]
-    pub llm_max_retries: usize,
+    pub(crate) llm_max_retries: usize,
 
     /// First retry delay in milliseconds (doubles per retry; a `Retry-After` header wins).
     #[arg(long, env = "LLM_RETRY_BACKOFF_MS", default_value_t = 500)]
-    pub llm_retry_backoff_ms: u64,
+    pub(crate) llm_retry_backoff_ms: u64,
 
     /// Ask the LLM to stream its answer (deltas reach the browser as they are generated).
     #[arg(long, env = "LLM_STREAM", default_value_t = true, action = clap::ArgAction::Set)]
-    pub llm_stream: bool,
+    pub(crate) llm_stream: bool,
 
     #[command(flatten)]
-    pub logging: Logging,
+    pub(crate) logging: Logging,
 
     /// Seconds that in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
-    pub shutdown_grace_secs: u64,
+    pub(crate) shutdown_grace_secs: u64,
 
     /// Seconds after which a request is cancelled with a 503.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    pub request_timeout_secs: u64,
+    pub(crate) request_timeout_secs: u64,
 
     /// Largest number of pooled database connections per process.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
-    pub database_max_connections: u32,
+    pub(crate) database_max_connections: u32,
 
     /// Hours a session token stays valid.
     #[arg(long, env = "AUTH_TOKEN_TTL_HOURS", default_value_t = 168)]
-    pub auth_token_ttl_hours: u32,
+    pub(crate) auth_token_ttl_hours: u32,
 
     /// Trust the first `X-Forwarded-For` address as the client (only behind a trusted proxy such as the frontend).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
-    pub trust_forwarded_for: bool,
+    pub(crate) trust_forwarded_for: bool,
 }
 
 /// Agent engine behind the chat endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LlmProvider {
+pub(crate) enum LlmProvider {
     /// Embedded, offline, deterministic rules engine.
     Rules,
     /// Any OpenAI-compatible Chat Completions endpoint.
@@ -105,15 +105,15 @@ pub enum LlmProvider {
 
 impl Config {
     /// Address string for the listener.
-    pub fn bind_address(&self) -> String {
+    pub(crate) fn bind_address(&self) -> String {
         service_kit::config::bind_address(&self.host, self.port)
     }
 
-    pub fn shutdown_grace(&self) -> Duration {
+    pub(crate) fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
 
-    pub fn request_timeout(&self) -> Duration {
+    pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
     }
 }

@@ -10,17 +10,17 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Field name → what is wrong with it, for 422 responses.
-pub type FieldErrors = BTreeMap<String, String>;
+pub(crate) type FieldErrors = BTreeMap<String, String>;
 
 /// PostgreSQL text cannot hold U+0000, so every text input refuses it up front with this problem
 /// rather than failing in the database.
-pub const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
+pub(crate) const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("authentication required: send a valid bearer token")]
     Unauthenticated,
     #[error("invalid email or password")]
@@ -62,12 +62,12 @@ pub enum Error {
 
 /// Body of every error response: `{"error": {...}}`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// Stable snake_case identifier clients can switch on.
     pub code: &'static str,
     /// Human-readable sentence.
@@ -78,7 +78,7 @@ pub struct ErrorDetail {
 }
 
 impl Error {
-    pub fn status_code(&self) -> StatusCode {
+    pub(crate) fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
@@ -96,7 +96,7 @@ impl Error {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
@@ -118,8 +118,8 @@ impl Error {
     }
 
     /// One field's problem as a validation error.
-    pub fn field(name: &str, problem: impl Into<String>) -> Self {
-        Self::Validation(BTreeMap::from([(name.to_string(), problem.into())]))
+    pub(crate) fn field(name: &str, problem: impl Into<String>) -> Self {
+        Self::Validation(BTreeMap::from([(name.to_owned(), problem.into())]))
     }
 }
 

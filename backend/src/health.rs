@@ -14,7 +14,7 @@ const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Liveness: 200 while the process runs; checks no dependency.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Status)))]
-pub async fn healthz() -> Json<Status> {
+pub(crate) async fn healthz() -> Json<Status> {
     service_kit::health::healthz().await
 }
 
@@ -23,7 +23,7 @@ pub async fn healthz() -> Json<Status> {
     (status = 200, body = Status),
     (status = 503, description = "Database unreachable or shutting down", body = ErrorBody),
 ))]
-pub async fn readyz(
+pub(crate) async fn readyz(
     State(db): State<PgPool>,
     State(lifecycle): State<Lifecycle>,
 ) -> Result<Json<Status>, service_kit::Error> {

@@ -32,7 +32,7 @@ struct ToolLabels {
 
 /// The process's metrics: the shared registry with the HTTP families, plus the backend's own.
 #[derive(Debug)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     shared: service_kit::metrics::Metrics,
     pool_connections: Gauge,
     pool_idle: Gauge,
@@ -48,7 +48,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut shared =
             service_kit::metrics::Metrics::new(LATENCY_BUCKETS, "HTTP request latency by method and route");
         let registry = shared.registry_mut();
@@ -93,13 +93,13 @@ impl Metrics {
     }
 
     /// The families the request middleware records into.
-    pub fn http(&self) -> HttpMetrics {
+    pub(crate) fn http(&self) -> HttpMetrics {
         self.shared.http()
     }
 
     /// Counts a finished chat turn and its tool calls. Tool names come from the model, so unknown
     /// ones share one label rather than growing the series.
-    pub fn observe_turn(&self, engine: &'static str, ok: bool, calls: &[ToolCallRecord]) {
+    pub(crate) fn observe_turn(&self, engine: &'static str, ok: bool, calls: &[ToolCallRecord]) {
         let outcome = if ok { "ok" } else { "failed" };
         self.chat_turns.get_or_create(&TurnLabels { engine, outcome }).inc();
         for call in calls {
@@ -128,7 +128,7 @@ impl Metrics {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
 ))]
-pub async fn metrics(
+pub(crate) async fn metrics(
     State(metrics): State<Arc<Metrics>>,
     State(db): State<PgPool>,
 ) -> Result<Response, service_kit::Error> {

@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// Largest request body accepted; forms are far smaller.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Latency buckets in seconds, from 1 ms to 60 s (chat streams are long).
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
@@ -35,16 +35,16 @@ const LATENCY_BUCKETS: &[f64] = &[
 /// Everything handlers share; sub-states are reached with `State<T>` through `FromRef`.
 #[derive(Debug, Clone, FromRef)]
 pub struct AppState {
-    pub backend: BackendClient,
-    pub cookies: CookiePolicy,
+    pub(crate) backend: BackendClient,
+    pub(crate) cookies: CookiePolicy,
     pub lifecycle: Lifecycle,
-    pub metrics: Arc<Metrics>,
-    pub request_timeout: RequestTimeout,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) request_timeout: RequestTimeout,
 }
 
 /// Time limit until a response starts (a chat stream's body has its own limit, `CHAT_TIMEOUT_SECS`).
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub Duration);
+pub(crate) struct RequestTimeout(pub Duration);
 
 impl AppState {
     pub fn new(config: &Config) -> anyhow::Result<Self> {

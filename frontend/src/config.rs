@@ -16,43 +16,43 @@ use service_kit::config::{Logging, Rule};
 pub struct Config {
     /// Base URL of todo-backend, e.g. `http://todo-backend:8000`.
     #[arg(long, env = "BACKEND_URL", default_value = "http://127.0.0.1:8000", value_parser = parse_backend_url)]
-    pub backend_url: String,
+    pub(crate) backend_url: String,
 
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "0.0.0.0")]
-    pub host: String,
+    pub(crate) host: String,
 
     /// Port to listen on (0 picks a free port).
     #[arg(long, env = "PORT", default_value_t = 3000)]
-    pub port: u16,
+    pub(crate) port: u16,
 
     /// Mark cookies `Secure` (set it whenever users reach the site over HTTPS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false, action = clap::ArgAction::Set)]
-    pub cookie_secure: bool,
+    pub(crate) cookie_secure: bool,
 
     #[command(flatten)]
-    pub logging: Logging,
+    pub(crate) logging: Logging,
 
     /// Seconds that in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
-    pub shutdown_grace_secs: u64,
+    pub(crate) shutdown_grace_secs: u64,
 
     /// Seconds a backend call may take (chat streams excepted).
     #[arg(long, env = "BACKEND_TIMEOUT_SECS", default_value_t = 10)]
-    pub backend_timeout_secs: u64,
+    pub(crate) backend_timeout_secs: u64,
 
     /// Seconds a whole chat turn may take, streamed or not (LLM answers are slow).
     #[arg(long, env = "CHAT_TIMEOUT_SECS", default_value_t = 120)]
-    pub chat_timeout_secs: u64,
+    pub(crate) chat_timeout_secs: u64,
 }
 
 impl Config {
     /// Address string for the listener.
-    pub fn bind_address(&self) -> String {
+    pub(crate) fn bind_address(&self) -> String {
         service_kit::config::bind_address(&self.host, self.port)
     }
 
-    pub fn shutdown_grace(&self) -> Duration {
+    pub(crate) fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
 }
@@ -66,7 +66,7 @@ fn parse_backend_url(value: &str) -> Result<String, Rule> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Rule("must not have a query or fragment".into()));
     }
-    Ok(value.trim_end_matches('/').to_string())
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use service_kit::{Lifecycle, health::Status};
 use crate::backend_client::BackendClient;
 
 /// Readiness: 200 when the backend answers; 503 when it does not or shutdown has begun.
-pub async fn readyz(
+pub(crate) async fn readyz(
     State(backend): State<BackendClient>,
     State(lifecycle): State<Lifecycle>,
 ) -> Result<Json<Status>, service_kit::Error> {

@@ -4,19 +4,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::urls;
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AuthToken {
-    pub user_id: Uuid,
+pub(crate) struct AuthToken {
     pub token: String,
     pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SignupRequest<'a> {
+pub(crate) struct SignupRequest<'a> {
     pub email: &'a str,
     pub password: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,19 +24,13 @@ pub struct SignupRequest<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LoginRequest<'a> {
+pub(crate) struct LoginRequest<'a> {
     pub email: &'a str,
     pub password: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Me {
-    pub email: String,
-    pub name: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Task {
+pub(crate) struct Task {
     pub id: i64,
     pub title: String,
     pub description: Option<String>,
@@ -50,7 +42,7 @@ pub struct Task {
 /// `low`, `medium` (the default) or `high`, as the backend names them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Priority {
+pub(crate) enum Priority {
     Low,
     #[default]
     Medium,
@@ -58,7 +50,7 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
+    pub(crate) const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
 }
 
 /// The wire name, which is also what the UI shows.
@@ -73,27 +65,27 @@ impl std::fmt::Display for Priority {
 }
 
 impl Task {
-    pub fn toggle_url(&self) -> String {
+    pub(crate) fn toggle_url(&self) -> String {
         urls::with_id(urls::TASK_TOGGLE, self.id)
     }
 
-    pub fn delete_url(&self) -> String {
+    pub(crate) fn delete_url(&self) -> String {
         urls::with_id(urls::TASK_DELETE, self.id)
     }
 
-    pub fn edit_url(&self) -> String {
+    pub(crate) fn edit_url(&self) -> String {
         urls::with_id(urls::TASK_EDIT, self.id)
     }
 
     /// Due date as the UI shows it (`2026-11-30`).
-    pub fn due_label(&self) -> Option<String> {
+    pub(crate) fn due_label(&self) -> Option<String> {
         self.due_at.map(|due| due.format("%Y-%m-%d").to_string())
     }
 }
 
 /// `status`/`q` filters of the task list.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TaskQuery {
+pub(crate) struct TaskQuery {
     #[serde(default)]
     pub status: TaskStatus,
     #[serde(default)]
@@ -102,7 +94,7 @@ pub struct TaskQuery {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TaskStatus {
+pub(crate) enum TaskStatus {
     #[default]
     All,
     Pending,
@@ -110,9 +102,9 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [Self; 3] = [Self::All, Self::Pending, Self::Completed];
+    pub(crate) const ALL: [Self; 3] = [Self::All, Self::Pending, Self::Completed];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::All => "all",
             Self::Pending => "pending",
@@ -120,7 +112,7 @@ impl TaskStatus {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::All => "All",
             Self::Pending => "Pending",
@@ -131,7 +123,7 @@ impl TaskStatus {
 
 /// Body of create (all fields) and update (only what changes) calls.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TaskInput {
+pub(crate) struct TaskInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,53 +133,52 @@ pub struct TaskInput {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ChatRequest<'a> {
+pub(crate) struct ChatRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<i64>,
     pub message: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ChatReply {
+pub(crate) struct ChatReply {
     pub conversation_id: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ConversationSummary {
+pub(crate) struct ConversationSummary {
     pub id: i64,
     pub title: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl ConversationSummary {
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         self.title
             .as_deref()
             .filter(|t| !t.trim().is_empty())
             .unwrap_or("New conversation")
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         urls::conversation(self.id)
     }
 
-    pub fn delete_url(&self) -> String {
+    pub(crate) fn delete_url(&self) -> String {
         urls::with_id(urls::CHAT_DELETE, self.id)
     }
 
-    pub fn when(&self) -> String {
+    pub(crate) fn when(&self) -> String {
         self.updated_at.format("%b %-d, %H:%M").to_string()
     }
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Conversation {
-    pub id: i64,
+pub(crate) struct Conversation {
     pub messages: Vec<Message>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Message {
+pub(crate) struct Message {
     pub role: Role,
     pub content: String,
     #[serde(default)]
@@ -198,7 +189,7 @@ pub struct Message {
 /// the backend stores (tool rows, say) is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub(crate) enum Role {
     User,
     Assistant,
     #[serde(other)]
@@ -206,7 +197,7 @@ pub enum Role {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ToolCall {
+pub(crate) struct ToolCall {
     pub tool: String,
     #[serde(default)]
     pub result: Value,

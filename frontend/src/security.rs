@@ -22,21 +22,21 @@ use crate::{
     session::{CSRF_COOKIE, CookiePolicy, cookie},
 };
 
-pub const CSRF_FIELD: &str = "csrf_token";
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const CSRF_FIELD: &str = "csrf_token";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 /// Forms are small; this bounds what the CSRF check buffers to find its field.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// Scripts and styles only from our own origin (no inline script, no eval), no framing, no plugins.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'; object-src 'none'";
 /// `same-origin` rather than `no-referrer`: with `no-referrer` browsers send `Origin: null` on form
 /// posts, which the origin check would have to let through.
-pub const REFERRER_POLICY: &str = "same-origin";
+pub(crate) const REFERRER_POLICY: &str = "same-origin";
 
 /// The headers every response gets unless a handler set its own.
-pub fn header_layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
+pub(crate) fn header_layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
     let fixed = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
@@ -54,7 +54,7 @@ pub fn header_layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
 
 /// The request's CSRF token, for rendering into forms.
 #[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
+pub(crate) struct CsrfToken(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = Error;
@@ -70,14 +70,14 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
 
 impl CsrfToken {
     /// Whether `presented` (e.g. from a query string) is this token.
-    pub fn matches(&self, presented: &str) -> bool {
+    pub(crate) fn matches(&self, presented: &str) -> bool {
         same_token(&self.0, presented)
     }
 }
 
 /// Middleware: refuses state-changing requests without a matching token or from another origin;
 /// hands every request its token and gives new visitors the cookie.
-pub async fn csrf(State(policy): State<CookiePolicy>, request: Request, next: Next) -> Response {
+pub(crate) async fn csrf(State(policy): State<CookiePolicy>, request: Request, next: Next) -> Response {
     let existing = cookie(request.headers(), CSRF_COOKIE);
     let mut request = request;
     if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {

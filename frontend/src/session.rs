@@ -13,12 +13,12 @@ use uuid::Uuid;
 
 use crate::error::Error;
 
-pub const SESSION_COOKIE: &str = "todo_session";
-pub const CSRF_COOKIE: &str = "todo_csrf";
+pub(crate) const SESSION_COOKIE: &str = "todo_session";
+pub(crate) const CSRF_COOKIE: &str = "todo_csrf";
 
 /// Cookie attributes that depend on the deployment.
 #[derive(Debug, Clone, Copy)]
-pub struct CookiePolicy {
+pub(crate) struct CookiePolicy {
     /// Add `Secure` (the site is served over HTTPS).
     pub secure: bool,
 }
@@ -26,7 +26,7 @@ pub struct CookiePolicy {
 impl CookiePolicy {
     /// An HttpOnly, SameSite=Lax cookie for the whole site, `Secure` when the policy says so; it
     /// lasts for the browser session unless given a Max-Age.
-    pub fn cookie(&self, name: &'static str, value: impl Into<String>) -> Cookie<'static> {
+    pub(crate) fn cookie(&self, name: &'static str, value: impl Into<String>) -> Cookie<'static> {
         Cookie::build((name, value.into()))
             .path("/")
             .http_only(true)
@@ -36,7 +36,7 @@ impl CookiePolicy {
     }
 
     /// The same cookie emptied, with Max-Age=0: the browser deletes it.
-    pub fn removal(&self, name: &'static str) -> Cookie<'static> {
+    pub(crate) fn removal(&self, name: &'static str) -> Cookie<'static> {
         let mut cookie = self.cookie(name, "");
         cookie.make_removal();
         cookie
@@ -44,7 +44,7 @@ impl CookiePolicy {
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers, unless empty.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     CookieJar::from_headers(headers)
         .get(name)
         .map(|cookie| cookie.value().to_owned())
@@ -53,7 +53,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// A signed-in user: the bearer token to forward and the user id it names.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub token: String,
     pub user_id: Uuid,
 }
@@ -66,7 +66,7 @@ struct Claims {
 
 impl Session {
     /// Reads the claims of a JWT without verifying it; `None` when it is malformed or expired.
-    pub fn from_token(token: &str) -> Option<Self> {
+    pub(crate) fn from_token(token: &str) -> Option<Self> {
         let payload = token.split('.').nth(1)?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
         let claims: Claims = serde_json::from_slice(&bytes).ok()?;
@@ -74,7 +74,7 @@ impl Session {
             return None;
         }
         Some(Self {
-            token: token.to_string(),
+            token: token.to_owned(),
             user_id: claims.sub,
         })
     }
@@ -94,7 +94,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 
 /// Whether the request carries a session cookie that still looks valid (for "already signed in").
 #[derive(Debug, Clone)]
-pub struct MaybeSession(pub Option<Session>);
+pub(crate) struct MaybeSession(pub Option<Session>);
 
 impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
     type Rejection = std::convert::Infallible;

@@ -2,13 +2,13 @@
 
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, TestApp, expired_token};
 
 #[sqlx::test]
 async fn signup_login_and_me(db: PgPool) {
@@ -23,7 +23,7 @@ async fn signup_login_and_me(db: PgPool) {
         .await;
     assert_eq!(signup.status, StatusCode::CREATED);
     let body = signup.json();
-    let user_id = body["user_id"].as_str().unwrap().to_string();
+    let user_id = body["user_id"].as_str().unwrap().to_owned();
     assert!(chrono::DateTime::parse_from_rfc3339(body["expires_at"].as_str().unwrap()).is_ok());
 
     let login = app
@@ -36,7 +36,7 @@ async fn signup_login_and_me(db: PgPool) {
         .await;
     assert_eq!(login.status, StatusCode::OK);
     assert_eq!(login.json()["user_id"], user_id);
-    let token = login.json()["token"].as_str().unwrap().to_string();
+    let token = login.json()["token"].as_str().unwrap().to_owned();
 
     let me = app.get("/api/auth/me", Some(&token)).await;
     assert_eq!(me.status, StatusCode::OK);
@@ -225,13 +225,9 @@ async fn me_rejects_missing_expired_and_tampered_tokens(db: PgPool) {
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
 
-    let expired = app
-        .state
-        .tokens
-        .issue_at(session.user_id, Utc::now() - Duration::days(8))
-        .unwrap();
+    let expired = expired_token(session.user_id);
     assert_eq!(
-        app.get("/api/auth/me", Some(&expired.token)).await.status,
+        app.get("/api/auth/me", Some(&expired)).await.status,
         StatusCode::UNAUTHORIZED
     );
 
@@ -244,7 +240,7 @@ async fn me_rejects_missing_expired_and_tampered_tokens(db: PgPool) {
 
 /// Tokens an attacker could try: a flipped signature, `alg: none`, another key, another subject.
 fn tampered_tokens(valid: &str, user_id: Uuid) -> Vec<String> {
-    let mut parts: Vec<String> = valid.split('.').map(str::to_string).collect();
+    let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
     let signature = parts.pop().unwrap();
     let flipped = if signature.starts_with('A') {
         signature.replacen('A', "B", 1)

@@ -38,7 +38,7 @@ async fn a_streamed_turn_sends_call_result_deltas_then_done(db: PgPool) {
     let text: String = events
         .iter()
         .filter(|e| e.name == "delta")
-        .map(|e| e.data["content"].as_str().unwrap().to_string())
+        .map(|e| e.data["content"].as_str().unwrap().to_owned())
         .collect();
     let done = &events.last().unwrap().data;
     let conversation = done["conversation_id"].as_i64().unwrap();

@@ -179,7 +179,7 @@ async fn parallel_tool_calls_in_one_response(db: PgPool) {
         .unwrap()
         .iter()
         .filter(|m| m["role"] == "tool")
-        .map(|m| m["tool_call_id"].as_str().unwrap().to_string())
+        .map(|m| m["tool_call_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(tool_messages, ["call_1", "call_2"]);
 }
@@ -288,7 +288,7 @@ async fn a_timeout_is_a_friendly_error_and_the_message_is_kept(db: PgPool) {
     let response = app.chat_raw(&user, json!({"message": "what's pending?"})).await;
     assert_eq!(response.status, StatusCode::BAD_GATEWAY);
     assert_eq!(response.error_code(), "llm_timeout");
-    let message = response.json()["error"]["message"].as_str().unwrap().to_string();
+    let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
     assert!(
         message.contains("took too long") && message.contains("Nothing was changed"),
         "{message}"

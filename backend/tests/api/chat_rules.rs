@@ -283,7 +283,7 @@ async fn several_actions_in_one_message(db: PgPool) {
     let user = seeded(&app).await;
     let reply = app.chat(&user, None, "add milk and eggs, then mark task 1 done").await;
     assert_eq!(tools_called(&reply), ["add_task", "add_task", "complete_task"]);
-    assert_eq!(titles(&db).await[3..], ["Milk".to_string(), "Eggs".to_string()]);
+    assert_eq!(titles(&db).await[3..], ["Milk".to_owned(), "Eggs".to_owned()]);
     assert_eq!(task(&db, 1).await, Some(("Call mom".into(), true)));
 }
 

@@ -139,7 +139,7 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
         .collect();
     let contract: BTreeSet<(String, String)> = CONTRACT_ROUTES
         .iter()
-        .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
     assert_eq!(documented, contract);
 
@@ -152,7 +152,7 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
         assert_ne!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
         if response.status == StatusCode::NOT_FOUND {
             // The route's own "not found", not the fallback's "no route for this path".
-            let message = response.json()["error"]["message"].as_str().unwrap().to_string();
+            let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
             assert!(
                 ["task not found", "conversation not found"].contains(&message.as_str()),
                 "{method} {uri} fell through: {message}"

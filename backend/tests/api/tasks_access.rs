@@ -1,11 +1,10 @@
 //! The 401/403/404 matrix of docs/contract.md across two users, for every task route.
 
 use axum::http::{Method, StatusCode};
-use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::support::{Session, TestApp, tasks_snapshot};
+use crate::support::{Session, TestApp, expired_token, tasks_snapshot};
 
 /// Every task route as (method, path under `/api/{user_id}`, body).
 fn routes(task_id: i64) -> Vec<(Method, String, Option<Value>)> {
@@ -35,12 +34,7 @@ async fn no_invalid_or_expired_token_is_401(db: PgPool) {
     let app = TestApp::new(db.clone());
     let (alice, _, task_id) = two_users_with_a_task(&app).await;
     let before = tasks_snapshot(&db).await;
-    let expired = app
-        .state
-        .tokens
-        .issue_at(alice.user_id, Utc::now() - Duration::days(30))
-        .unwrap()
-        .token;
+    let expired = expired_token(alice.user_id);
     for token in [None, Some("not-a-jwt"), Some(expired.as_str())] {
         for (method, path, body) in routes(task_id) {
             let uri = format!("/api/{}{path}", alice.user_id);
@@ -62,7 +56,7 @@ async fn someone_elses_user_id_in_the_path_is_403(db: PgPool) {
     let (alice, bob, task_id) = two_users_with_a_task(&app).await;
     let before = tasks_snapshot(&db).await;
     for (method, path, body) in routes(task_id) {
-        for user_part in [alice.user_id.to_string(), "not-a-uuid".to_string()] {
+        for user_part in [alice.user_id.to_string(), "not-a-uuid".to_owned()] {
             let uri = format!("/api/{user_part}{path}");
             let response = app.call(method.clone(), &uri, Some(&bob.token), body.clone()).await;
             assert_eq!(response.status, StatusCode::FORBIDDEN, "{method} {uri}");

@@ -36,13 +36,13 @@ async fn titles(app: &TestApp, me: &Session, query: &str) -> (Vec<String>, Strin
         .get(&format!("/api/{}/tasks?{query}", me.user_id), Some(&me.token))
         .await;
     assert_eq!(response.status, StatusCode::OK, "{query}: {}", response.text);
-    let total = response.header("x-total-count").expect("X-Total-Count").to_string();
+    let total = response.header("x-total-count").expect("X-Total-Count").to_owned();
     let titles = response
         .json()
         .as_array()
         .unwrap()
         .iter()
-        .map(|task: &Value| task["title"].as_str().unwrap().to_string())
+        .map(|task: &Value| task["title"].as_str().unwrap().to_owned())
         .collect();
     (titles, total)
 }

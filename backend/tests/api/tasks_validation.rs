@@ -97,13 +97,13 @@ async fn unknown_field_wrong_type_malformed_json_and_oversize_body(db: PgPool) {
         ),
         (
             "malformed",
-            r#"{"title": "ok""#.to_string(),
+            r#"{"title": "ok""#.to_owned(),
             StatusCode::BAD_REQUEST,
             "malformed_json",
         ),
         (
             "not an object",
-            "[1, 2]".to_string(),
+            "[1, 2]".to_owned(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
         ),

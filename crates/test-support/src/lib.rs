@@ -6,6 +6,11 @@
 //! here picks a "free" port and hopes it stays free: servers bind port 0 and report the port they
 //! got, and a port that must refuse connections is bound (and never listened on) for as long as
 //! the test needs it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of tests, which fail loudly when something they rely on is missing"
+)]
 
 use std::{future::Future, net::SocketAddr, sync::Once, time::Duration};
 

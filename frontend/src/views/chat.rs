@@ -22,19 +22,19 @@ use crate::{
 };
 
 /// Longest message the backend accepts (characters, after trimming).
-pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// A compact summary of one tool call ("Added #5 Buy groceries").
 #[derive(Debug, Clone, Template)]
 #[template(path = "partials/chip.html")]
-pub struct Chip {
+pub(crate) struct Chip {
     pub label: String,
     pub failed: bool,
 }
 
 impl Chip {
     /// Describes a tool's result in the words a person would use.
-    pub fn describe(tool: &str, result: &Value) -> Self {
+    pub(crate) fn describe(tool: &str, result: &Value) -> Self {
         if let Some(problem) = result.get("error").and_then(Value::as_str) {
             return Self {
                 label: format!("{} failed: {problem}", tool.replace('_', " ")),
@@ -63,7 +63,7 @@ impl Chip {
             None => format!("{verb} {title}"),
         };
         Self {
-            label: label.trim_end().to_string(),
+            label: label.trim_end().to_owned(),
             failed: false,
         }
     }
@@ -72,7 +72,7 @@ impl Chip {
 /// One stored message; assistant text is escaped by askama and keeps its line breaks through CSS.
 #[derive(Debug, Template)]
 #[template(path = "partials/message.html")]
-pub struct MessageView {
+pub(crate) struct MessageView {
     pub from_user: bool,
     pub content: String,
     pub chips: Vec<Chip>,
@@ -80,7 +80,7 @@ pub struct MessageView {
 
 impl MessageView {
     /// Only user and assistant messages are shown (tool or system rows are the agent's business).
-    pub fn from_message(message: Message) -> Option<Self> {
+    pub(crate) fn from_message(message: Message) -> Option<Self> {
         let from_user = match message.role {
             Role::User => true,
             Role::Assistant => false,
@@ -102,7 +102,7 @@ impl MessageView {
 /// Partial: the conversation list (also swapped out-of-band after a turn creates or renames one).
 #[derive(Debug, Template)]
 #[template(path = "partials/conversation_list.html")]
-pub struct ConversationList {
+pub(crate) struct ConversationList {
     pub csrf: String,
     pub current: Option<i64>,
     pub items: Vec<ConversationSummary>,
@@ -110,7 +110,7 @@ pub struct ConversationList {
 }
 
 impl ConversationList {
-    pub fn is_current(&self, id: &i64) -> bool {
+    pub(crate) fn is_current(&self, id: &i64) -> bool {
         self.current == Some(*id)
     }
 }
@@ -118,14 +118,14 @@ impl ConversationList {
 /// Partial: the form's hidden conversation id, updated out-of-band once a new conversation exists.
 #[derive(Debug, Template)]
 #[template(path = "partials/conversation_field.html")]
-pub struct ConversationField {
+pub(crate) struct ConversationField {
     pub id: Option<i64>,
     pub oob: bool,
 }
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "chat.html")]
-pub struct ChatPage {
+pub(crate) struct ChatPage {
     pub layout: Layout,
     pub conversation: ConversationField,
     pub messages: Vec<MessageView>,
@@ -137,7 +137,7 @@ pub struct ChatPage {
 /// Partial answered to an htmx send: the user's message and the assistant's streaming bubble.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/turn.html")]
-pub struct Turn {
+pub(crate) struct Turn {
     pub message: String,
     pub stream_url: String,
 }
@@ -145,13 +145,13 @@ pub struct Turn {
 /// Partial fetched when a turn is done: out-of-band updates of the list and the conversation id.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/sync.html")]
-pub struct Sync {
+pub(crate) struct Sync {
     pub conversation: ConversationField,
     pub list: ConversationList,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SendFields {
+pub(crate) struct SendFields {
     #[serde(default)]
     conversation_id: String,
     #[serde(default)]
@@ -159,12 +159,12 @@ pub struct SendFields {
 }
 
 /// `GET /chat`: a fresh conversation.
-pub async fn new_chat(user: SignedIn) -> Result<ChatPage> {
+pub(crate) async fn new_chat(user: SignedIn) -> Result<ChatPage> {
     page(&user, None).await
 }
 
 /// `GET /chat/{id}`: a stored conversation.
-pub async fn conversation(user: SignedIn, Id(id): Id) -> Result<ChatPage> {
+pub(crate) async fn conversation(user: SignedIn, Id(id): Id) -> Result<ChatPage> {
     page(&user, Some(id)).await
 }
 
@@ -204,7 +204,7 @@ async fn page(user: &SignedIn, id: Option<i64>) -> Result<ChatPage> {
 }
 
 /// `POST /chat/send`: with htmx, the streaming turn; without, one blocking turn and a redirect.
-pub async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Response> {
+pub(crate) async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Response> {
     let conversation_id = fields.conversation_id.trim().parse::<i64>().ok();
     let message = fields.message.trim();
     let back = conversation_id.map_or_else(|| urls::CHAT.to_owned(), urls::conversation);
@@ -236,7 +236,7 @@ pub async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Resp
 
 /// `GET /chat/{id}/sync` (htmx only): refreshes the list and the form's conversation id and puts the
 /// conversation's URL in the address bar, so a reload shows the same thread.
-pub async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
+pub(crate) async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
     let items = user.backend.conversations(&user.caller, &user.session).await?;
     let sync = Sync {
         conversation: ConversationField {
@@ -254,7 +254,7 @@ pub async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
 }
 
 /// `POST /chat/{id}/delete`: deletes and starts afresh.
-pub async fn delete(user: SignedIn, Id(id): Id) -> Result<Response> {
+pub(crate) async fn delete(user: SignedIn, Id(id): Id) -> Result<Response> {
     user.backend
         .delete_conversation(&user.caller, &user.session, id)
         .await
@@ -263,7 +263,7 @@ pub async fn delete(user: SignedIn, Id(id): Id) -> Result<Response> {
 }
 
 /// The backend's message rules, checked before anything is sent.
-pub fn check_message(message: &str) -> Result<(), &'static str> {
+pub(crate) fn check_message(message: &str) -> Result<(), &'static str> {
     if message.is_empty() {
         return Err("Type a message first.");
     }

@@ -1,10 +1,10 @@
 //! HTML views. Each view is a page struct that embeds a partial struct (kanidm's server/core views):
 //! a normal request gets the page, an htmx request the partial alone.
 
-pub mod auth;
-pub mod chat;
-pub mod stream;
-pub mod tasks;
+pub(crate) mod auth;
+pub(crate) mod chat;
+pub(crate) mod stream;
+pub(crate) mod tasks;
 
 use std::convert::Infallible;
 
@@ -26,7 +26,7 @@ use crate::{
 
 /// What the layout (`base.html`) needs besides the page itself.
 #[derive(Debug, Clone)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub csrf: String,
     pub signed_in: bool,
     pub nav: Nav,
@@ -37,7 +37,7 @@ pub struct Layout {
 
 /// Which top-level section is current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
+pub(crate) enum Nav {
     None,
     Chat,
     Tasks,
@@ -46,7 +46,7 @@ pub enum Nav {
 }
 
 impl Layout {
-    pub fn new(csrf: &CsrfToken, signed_in: bool, nav: Nav) -> Self {
+    pub(crate) fn new(csrf: &CsrfToken, signed_in: bool, nav: Nav) -> Self {
         Self {
             csrf: csrf.0.clone(),
             signed_in,
@@ -57,7 +57,7 @@ impl Layout {
     }
 
     /// For pages rendered without request context (errors).
-    pub fn anonymous() -> Self {
+    pub(crate) fn anonymous() -> Self {
         Self {
             csrf: String::new(),
             signed_in: false,
@@ -67,7 +67,7 @@ impl Layout {
         }
     }
 
-    pub fn with_flash(mut self, flash: impl Into<String>) -> Self {
+    pub(crate) fn with_flash(mut self, flash: impl Into<String>) -> Self {
         self.flash = Some(flash.into());
         self
     }
@@ -75,7 +75,7 @@ impl Layout {
 
 /// Whether the request wants a partial: made by htmx and not a history restore (which needs the page).
 #[derive(Debug, Clone, Copy)]
-pub struct Partial(pub bool);
+pub(crate) struct Partial(pub bool);
 
 impl<S: Send + Sync> FromRequestParts<S> for Partial {
     type Rejection = Infallible;
@@ -90,7 +90,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Partial {
 /// Middleware that fits responses to htmx: HTML varies on `HX-Request`; redirects become
 /// `HX-Redirect` (XHR would follow a 303 silently and swap the login page into a fragment); error
 /// pages become a banner in `#flash`.
-pub async fn htmx_adapter(request: Request, next: Next) -> Response {
+pub(crate) async fn htmx_adapter(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let Ok(Partial(partial)) = Partial::from_request_parts(&mut parts, &()).await;
     let response = next.run(Request::from_parts(parts, body)).await;
@@ -139,7 +139,7 @@ fn banner_html(message: &str) -> String {
 /// CSRF token its forms carry, and whether htmx asked for a partial. No session cookie sends the
 /// browser to the login page; one that no longer works, too, with a word about why.
 #[derive(Debug, Clone)]
-pub struct SignedIn {
+pub(crate) struct SignedIn {
     pub backend: BackendClient,
     pub caller: Caller,
     pub session: Session,
@@ -171,7 +171,7 @@ where
 
 /// The `{id}` of a route; anything that is not a number is simply a page that does not exist.
 #[derive(Debug, Clone, Copy)]
-pub struct Id(pub i64);
+pub(crate) struct Id(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = Error;

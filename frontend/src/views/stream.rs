@@ -31,7 +31,7 @@ use crate::{
 };
 
 #[derive(Debug, Deserialize)]
-pub struct StreamParams {
+pub(crate) struct StreamParams {
     #[serde(default)]
     conversation_id: Option<i64>,
     #[serde(default)]
@@ -66,7 +66,7 @@ enum Out {
     Done(TurnEnd),
 }
 
-pub async fn stream(
+pub(crate) async fn stream(
     State(backend): State<BackendClient>,
     caller: Caller,
     MaybeSession(session): MaybeSession,

@@ -20,7 +20,7 @@ use crate::{
 
 /// The add/edit form as typed, with the backend's verdict per field.
 #[derive(Debug, Clone)]
-pub struct TaskForm {
+pub(crate) struct TaskForm {
     pub title: String,
     pub description: String,
     pub priority: String,
@@ -41,7 +41,7 @@ impl Default for TaskForm {
 /// Partial: the add form and the list, swapped as one so form errors and the list stay in step.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/task_section.html")]
-pub struct TaskSection {
+pub(crate) struct TaskSection {
     pub csrf: String,
     pub query: TaskQuery,
     pub form: TaskForm,
@@ -51,7 +51,7 @@ pub struct TaskSection {
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "tasks.html")]
-pub struct TasksPage {
+pub(crate) struct TasksPage {
     pub layout: Layout,
     pub query: TaskQuery,
     pub section: TaskSection,
@@ -59,7 +59,7 @@ pub struct TasksPage {
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "task_edit.html")]
-pub struct TaskEditPage {
+pub(crate) struct TaskEditPage {
     pub layout: Layout,
     pub id: i64,
     pub form: TaskForm,
@@ -67,7 +67,7 @@ pub struct TaskEditPage {
 
 impl TaskEditPage {
     /// Where the edit form posts.
-    pub fn action(&self) -> String {
+    pub(crate) fn action(&self) -> String {
         urls::with_id(urls::TASK_UPDATE, self.id)
     }
 }
@@ -75,14 +75,14 @@ impl TaskEditPage {
 /// Partial beside the chat: what the agent just changed, without leaving the conversation.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/task_panel.html")]
-pub struct TaskPanel {
+pub(crate) struct TaskPanel {
     pub tasks: Vec<Task>,
     pub total: u64,
 }
 
 impl TaskPanel {
     /// Pending first (newest first within each group), as the backend returns them otherwise.
-    pub async fn load(user: &SignedIn) -> Result<Self> {
+    pub(crate) async fn load(user: &SignedIn) -> Result<Self> {
         let (mut tasks, total) = user
             .backend
             .list_tasks(&user.caller, &user.session, &TaskQuery::default())
@@ -94,7 +94,7 @@ impl TaskPanel {
 
 /// Fields of the add form plus the list state it was posted from.
 #[derive(Debug, Deserialize)]
-pub struct TaskFields {
+pub(crate) struct TaskFields {
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -128,19 +128,19 @@ impl TaskFields {
 
 /// The list state carried by toggle/delete forms, so the answer shows the same filter.
 #[derive(Debug, Deserialize)]
-pub struct ListState {
+pub(crate) struct ListState {
     #[serde(flatten)]
     query: TaskQuery,
 }
 
 /// `GET /tasks`.
-pub async fn index(user: SignedIn, Query(query): Query<TaskQuery>) -> Result<Response> {
+pub(crate) async fn index(user: SignedIn, Query(query): Query<TaskQuery>) -> Result<Response> {
     let section = section(&user, query, TaskForm::default()).await?;
     Ok(respond(&user, section, StatusCode::OK))
 }
 
 /// `POST /tasks`.
-pub async fn create(user: SignedIn, Form(fields): Form<TaskFields>) -> Result<Response> {
+pub(crate) async fn create(user: SignedIn, Form(fields): Form<TaskFields>) -> Result<Response> {
     let input = fields.input();
     let (form, status) = match user.backend.create_task(&user.caller, &user.session, &input).await {
         Ok(_) if !user.partial => return Ok(redirect(&list_url(&fields.query))),
@@ -152,19 +152,19 @@ pub async fn create(user: SignedIn, Form(fields): Form<TaskFields>) -> Result<Re
 }
 
 /// `POST /tasks/{id}/toggle`.
-pub async fn toggle(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
+pub(crate) async fn toggle(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
     user.backend.toggle_task(&user.caller, &user.session, id).await?;
     after_change(&user, state.query).await
 }
 
 /// `POST /tasks/{id}/delete`.
-pub async fn delete(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
+pub(crate) async fn delete(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
     user.backend.delete_task(&user.caller, &user.session, id).await?;
     after_change(&user, state.query).await
 }
 
 /// `GET /tasks/{id}/edit`.
-pub async fn edit_page(user: SignedIn, Id(id): Id) -> Result<Response> {
+pub(crate) async fn edit_page(user: SignedIn, Id(id): Id) -> Result<Response> {
     let task = user.backend.get_task(&user.caller, &user.session, id).await?;
     let form = TaskForm {
         title: task.title,
@@ -181,7 +181,7 @@ pub async fn edit_page(user: SignedIn, Id(id): Id) -> Result<Response> {
 }
 
 /// `POST /tasks/{id}`: saves the edit form; an empty description clears it.
-pub async fn update(user: SignedIn, Id(id): Id, Form(fields): Form<TaskFields>) -> Result<Response> {
+pub(crate) async fn update(user: SignedIn, Id(id): Id, Form(fields): Form<TaskFields>) -> Result<Response> {
     let input = fields.input();
     match user.backend.update_task(&user.caller, &user.session, id, &input).await {
         Ok(_) => Ok(redirect(urls::TASKS)),
@@ -197,7 +197,7 @@ pub async fn update(user: SignedIn, Id(id): Id, Form(fields): Form<TaskFields>) 
 }
 
 /// `GET /tasks/panel` (partial only).
-pub async fn panel(user: SignedIn) -> Result<TaskPanel> {
+pub(crate) async fn panel(user: SignedIn) -> Result<TaskPanel> {
     TaskPanel::load(&user).await
 }
 
@@ -249,12 +249,12 @@ fn list_url(query: &TaskQuery) -> String {
     }
     match serde_urlencoded::to_string(&params) {
         Ok(encoded) => format!("{}?{encoded}", urls::TASKS),
-        Err(_) => urls::TASKS.to_string(),
+        Err(_) => urls::TASKS.to_owned(),
     }
 }
 
 impl TaskSection {
-    pub fn statuses(&self) -> [TaskStatus; 3] {
+    pub(crate) fn statuses(&self) -> [TaskStatus; 3] {
         TaskStatus::ALL
     }
 }

@@ -115,9 +115,9 @@ async fn without_javascript_a_turn_posts_and_redirects_and_conversations_can_be_
         .post_form("/chat/send", &[("message", "Add a task to pay bills")])
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER);
-    let conversation = sent.location().to_string();
+    let conversation = sent.location().to_owned();
     assert!(conversation.starts_with("/chat/"), "{conversation}");
-    let id = conversation.trim_start_matches("/chat/").to_string();
+    let id = conversation.trim_start_matches("/chat/").to_owned();
 
     let resumed = ui
         .post_form(

@@ -45,7 +45,7 @@ async fn wait_for_path(browser: &Browser, wanted: impl Fn(&str) -> bool, what: &
         let url = browser.client.current_url().await.expect("current url");
         let path = match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_string(),
+            None => url.path().to_owned(),
         };
         if wanted(&path) {
             return path;

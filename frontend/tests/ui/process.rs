@@ -72,7 +72,7 @@ async fn sigterm_drains_and_exits_zero_with_json_logs() {
     for line in logs.lines().filter(|line| !line.trim().is_empty()) {
         let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
         if let Some(route) = entry["span"]["route"].as_str() {
-            routes.push(route.to_string());
+            routes.push(route.to_owned());
             assert!(
                 entry["span"]["request_id"].as_str().is_some_and(|id| !id.is_empty()),
                 "{line}"
@@ -80,7 +80,7 @@ async fn sigterm_drains_and_exits_zero_with_json_logs() {
         }
     }
     assert!(
-        routes.contains(&"/login".to_string()),
+        routes.contains(&"/login".to_owned()),
         "request logs carry the route: {logs}"
     );
     assert!(

@@ -113,12 +113,12 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
     let backend = TestBackend::start().await;
     let mut ui = TestFrontend::new(&backend.base_url());
     ui.sign_up().await;
-    let token = ui.cookie("todo_csrf").expect("csrf cookie").to_string();
+    let token = ui.cookie("todo_csrf").expect("csrf cookie").to_owned();
 
     let form = |fields: &str| {
         Request::post("/tasks")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(fields.to_string()))
+            .body(Body::from(fields.to_owned()))
             .unwrap()
     };
     let missing = ui.send(form("title=Forged")).await;

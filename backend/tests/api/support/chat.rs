@@ -76,6 +76,6 @@ pub(crate) fn tools_called(reply: &Value) -> Vec<String> {
         .as_array()
         .expect("tool_calls array")
         .iter()
-        .map(|call| call["tool"].as_str().expect("tool name").to_string())
+        .map(|call| call["tool"].as_str().expect("tool name").to_owned())
         .collect()
 }

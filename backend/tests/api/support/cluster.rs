@@ -23,7 +23,7 @@ impl TestCluster {
             .prefix("todo-test-pg")
             .tempdir()
             .expect("temp dir");
-        let owner = running_as_root().then(|| "postgres".to_string());
+        let owner = running_as_root().then(|| "postgres".to_owned());
         if let Some(user) = &owner {
             let uid = command_output("id", &["-u", user])
                 .trim()

@@ -13,7 +13,7 @@ use axum::{
 use serde_json::{Value, json};
 use service_kit::config::LoadConfig;
 use sqlx::PgPool;
-use todo_backend::{AppState, config::Config, router};
+use todo_backend::{AppState, Config, router};
 use uuid::Uuid;
 
 pub(crate) const AUTH_SECRET: &str = "test-secret-that-is-long-enough-0123456789";
@@ -61,7 +61,7 @@ impl TestResponse {
         error["code"]
             .as_str()
             .unwrap_or_else(|| panic!("no error code in {body}"))
-            .to_string()
+            .to_owned()
     }
 
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
@@ -127,7 +127,7 @@ impl TestApp {
         let body = match body {
             Some(text) => {
                 builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Body::from(text.to_string())
+                Body::from(text.to_owned())
             }
             None => Body::empty(),
         };
@@ -154,7 +154,7 @@ impl TestApp {
         let body = response.json();
         Session {
             user_id: body["user_id"].as_str().expect("user_id").parse().expect("uuid"),
-            token: body["token"].as_str().expect("token").to_string(),
+            token: body["token"].as_str().expect("token").to_owned(),
         }
     }
 
@@ -165,6 +165,23 @@ impl TestApp {
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
         response.json()
     }
+}
+
+/// A token signed with the test's `AUTH_SECRET` the way the backend signs them (HS256, `sub` the
+/// user id), issued 8 days ago and expired for a day.
+pub(crate) fn expired_token(user_id: Uuid) -> String {
+    let now = chrono::Utc::now();
+    let claims = json!({
+        "sub": user_id.to_string(),
+        "iat": (now - chrono::Duration::days(8)).timestamp(),
+        "exp": (now - chrono::Duration::days(1)).timestamp(),
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(AUTH_SECRET.as_bytes()),
+    )
+    .expect("the token encodes")
 }
 
 /// Every row of `tasks`, for "the database is unchanged" checks.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use service_kit::{Service, config::LoadConfig};
 use sqlx::{Connection, PgConnection};
-use todo_backend::{Application, config::Config};
+use todo_backend::{Application, Config};
 use tokio::task::JoinHandle;
 
 pub(crate) const AUTH_SECRET: &str = "frontend-test-secret-that-is-long-enough-0123";

@@ -9,7 +9,7 @@ use axum::{
 use axum_extra::extract::cookie::Cookie;
 use service_kit::config::LoadConfig;
 use test_support::process::ServiceProcess;
-use todo_frontend::{AppState, config::Config, router};
+use todo_frontend::{AppState, Config, router};
 
 use super::{PASSWORD, email};
 
@@ -73,7 +73,7 @@ impl TestFrontend {
 
     pub(crate) fn set_cookie_value(&mut self, name: &str, value: &str) {
         self.cookies.retain(|(n, _)| n != name);
-        self.cookies.push((name.to_string(), value.to_string()));
+        self.cookies.push((name.to_owned(), value.to_owned()));
     }
 
     /// Sends `request` with the jar's cookies and keeps the cookies the response sets.
@@ -140,7 +140,7 @@ impl TestFrontend {
         if self.cookie("todo_csrf").is_none() {
             self.get("/login").await;
         }
-        let token = self.cookie("todo_csrf").unwrap_or_default().to_string();
+        let token = self.cookie("todo_csrf").unwrap_or_default().to_owned();
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
         let body = serde_urlencoded::to_string(&all).expect("form encodes");
