@@ -13,11 +13,13 @@ use crate::{config, health, lifecycle, telemetry};
 /// version and default port are read from it (its `name`, `version` and the default of its `port`
 /// argument), so they are stated once.
 pub trait Service: Sized + Send {
+    /// The service's settings from flags and environment variables.
     type Config: Parser + Send;
 
     /// Everything up to a bound listener (port 0 picks a free one); an error here means the
     /// service cannot start.
     fn build(config: Self::Config) -> impl Future<Output = anyhow::Result<Self>> + Send;
+    /// The address the listener is bound to (the port, when it was 0).
     fn local_addr(&self) -> std::io::Result<SocketAddr>;
     /// Serves until `shutdown` resolves; then readiness turns 503, the listener closes, and
     /// in-flight requests get the grace period to finish.
@@ -27,7 +29,7 @@ pub trait Service: Sized + Send {
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// `healthcheck [URL]`: exit 0 when URL answers 200 (images have no curl).
+/// Exits 0 when URL answers 200 (images have no curl).
 #[derive(Debug, Parser)]
 struct HealthcheckArgs {
     /// URL to GET.
@@ -63,21 +65,27 @@ pub async fn run<S: Service>() -> ExitCode {
     }
 }
 
-/// `args` start at `healthcheck`, which clap reads as the program name.
+/// `args` start at `healthcheck`. A usage error prints clap's message and exits 2.
 async fn healthcheck<S: Service>(args: impl Iterator<Item = OsString>) -> ExitCode {
-    let mut command = HealthcheckArgs::command().name(format!("{} healthcheck", name::<S>()));
-    if let Some(port) = default_port::<S>() {
-        let url = format!("http://127.0.0.1:{port}/readyz");
-        command = command.mut_arg("url", |arg| arg.default_value(url));
-    }
-    let parsed = HealthcheckArgs::from_arg_matches(&command.get_matches_from(args));
-    let args = match parsed {
-        Ok(args) => args,
-        Err(err) => err.exit(),
-    };
+    let args = healthcheck_command::<S>()
+        .try_get_matches_from(args)
+        .and_then(|matches| HealthcheckArgs::from_arg_matches(&matches))
+        .unwrap_or_else(|err| err.exit());
     match health::probe(&args.url).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(problem) => fail::<S>(&format!("healthcheck failed: {problem}"), 1),
+    }
+}
+
+/// `NAME healthcheck [URL]`, with the service's own readiness URL as the default.
+fn healthcheck_command<S: Service>() -> clap::Command {
+    let command = HealthcheckArgs::command().bin_name(format!("{} healthcheck", name::<S>()));
+    match default_port::<S>() {
+        Some(port) => {
+            let url = format!("http://127.0.0.1:{port}/readyz");
+            command.mut_arg("url", |arg| arg.default_value(url).required(false))
+        }
+        None => command,
     }
 }
 
@@ -131,9 +139,20 @@ mod tests {
         }
     }
 
+    fn healthcheck_url(args: &[&str]) -> String {
+        let matches = healthcheck_command::<Demo>().try_get_matches_from(args).unwrap();
+        HealthcheckArgs::from_arg_matches(&matches).unwrap().url
+    }
+
     #[test]
     fn name_and_healthcheck_default_come_from_the_configuration() {
         assert_eq!(name::<Demo>(), "demo-service");
-        assert_eq!(default_port::<Demo>().as_deref(), Some("4321"));
+        assert_eq!(healthcheck_url(&["healthcheck"]), "http://127.0.0.1:4321/readyz");
+        assert_eq!(
+            healthcheck_url(&["healthcheck", "http://127.0.0.1:9/healthz"]),
+            "http://127.0.0.1:9/healthz"
+        );
+        let usage = healthcheck_command::<Demo>().render_usage().to_string();
+        assert_eq!(usage, "Usage: demo-service healthcheck [URL]");
     }
 }

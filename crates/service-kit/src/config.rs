@@ -7,7 +7,9 @@ use clap::{Args, FromArgMatches, Parser, ValueEnum, error::ContextKind, error::C
 /// Shape of log lines on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
+    /// One JSON object per line, for collectors.
     Json,
+    /// Compact human-readable lines, for development.
     Pretty,
 }
 

@@ -7,6 +7,7 @@ use axum::{
 };
 use serde_json::json;
 
+/// An answer other than 200 from a shared endpoint.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Readiness refused: shutdown has begun or a dependency is unreachable.
@@ -18,6 +19,7 @@ pub enum Error {
 }
 
 impl Error {
+    /// 503 when not ready, 500 otherwise.
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -25,6 +27,7 @@ impl Error {
         }
     }
 
+    /// The contract's `snake_case` error code.
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotReady(_) => "not_ready",

@@ -15,6 +15,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
+    /// Always `ok`.
     #[cfg_attr(feature = "openapi", schema(example = "ok"))]
     pub status: &'static str,
 }

@@ -2,6 +2,7 @@
 
 use tokio_util::sync::CancellationToken;
 
+/// Whether shutdown has begun; clones share the one flag.
 #[derive(Debug, Clone, Default)]
 pub struct Lifecycle {
     shutdown: CancellationToken,
@@ -13,6 +14,7 @@ impl Lifecycle {
         self.shutdown.cancel();
     }
 
+    /// Whether [`Lifecycle::begin_shutdown`] has been called.
     pub fn is_shutting_down(&self) -> bool {
         self.shutdown.is_cancelled()
     }

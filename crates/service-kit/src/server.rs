@@ -52,6 +52,7 @@ impl Server {
         self
     }
 
+    /// The bound address (the port, when it was 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

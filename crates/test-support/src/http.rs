@@ -12,8 +12,11 @@ use tower::ServiceExt;
 /// A whole answer; `body` is what went on the wire (after any compression).
 #[derive(Debug)]
 pub struct Answer {
+    /// The response's status.
     pub status: StatusCode,
+    /// The response's headers.
     pub headers: HeaderMap,
+    /// The whole body.
     pub body: Bytes,
 }
 
@@ -24,6 +27,7 @@ impl Answer {
     }
 }
 
+/// Sends `request` through `router` and reads the whole answer.
 pub async fn send(router: &Router, request: Request<Body>) -> Answer {
     let response = router.clone().oneshot(request).await.expect("a router is infallible");
     let status = response.status();

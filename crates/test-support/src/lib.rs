@@ -52,6 +52,7 @@ pub struct ClosedPort {
 }
 
 impl ClosedPort {
+    /// Binds a fresh loopback port.
     pub fn new() -> Self {
         let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
         socket

@@ -97,6 +97,7 @@ impl ServiceProcess {
         process
     }
 
+    /// The port the service bound.
     pub fn port(&self) -> u16 {
         self.address.port()
     }
@@ -106,6 +107,7 @@ impl ServiceProcess {
         format!("http://{}{path}", self.address)
     }
 
+    /// Whether the process has not exited yet.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
