@@ -1,4 +1,4 @@
-//! The five tools the agents act through (SPEC.md "Tools"). Each is one function over the task
+//! The five tools the agents act through (docs/contract.md, "The agent's tools"). Each is one function over the task
 //! service — the same code the REST routes run — scoped to the authenticated user, so no tool can
 //! reach another user's tasks. A failing tool answers `{"error": "…"}`; it never fails the turn.
 
@@ -16,27 +16,27 @@ use crate::{
     },
 };
 
-pub const ADD_TASK: &str = "add_task";
-pub const LIST_TASKS: &str = "list_tasks";
-pub const COMPLETE_TASK: &str = "complete_task";
-pub const DELETE_TASK: &str = "delete_task";
-pub const UPDATE_TASK: &str = "update_task";
+pub(crate) const ADD_TASK: &str = "add_task";
+pub(crate) const LIST_TASKS: &str = "list_tasks";
+pub(crate) const COMPLETE_TASK: &str = "complete_task";
+pub(crate) const DELETE_TASK: &str = "delete_task";
+pub(crate) const UPDATE_TASK: &str = "update_task";
 
 /// The tools, bound to one user's tasks.
 #[derive(Debug, Clone)]
-pub struct ToolBox {
+pub(crate) struct ToolBox {
     db: PgPool,
     user_id: Uuid,
 }
 
 impl ToolBox {
-    pub fn new(db: PgPool, user_id: Uuid) -> Self {
+    pub(crate) fn new(db: PgPool, user_id: Uuid) -> Self {
         Self { db, user_id }
     }
 
     /// Runs `tool` with `arguments`; every failure becomes `{"error": "…"}` for the agent to read.
     #[tracing::instrument(name = "tool_call", skip_all, fields(tool = %tool, outcome))]
-    pub async fn call(&self, tool: &str, arguments: &Value) -> Value {
+    pub(crate) async fn call(&self, tool: &str, arguments: &Value) -> Value {
         let started = std::time::Instant::now();
         let result = match tool {
             ADD_TASK => self.add_task(arguments).await,
@@ -123,7 +123,7 @@ impl ToolBox {
 const TOOL_NAMES: [&str; 5] = [ADD_TASK, LIST_TASKS, COMPLETE_TASK, DELETE_TASK, UPDATE_TASK];
 
 /// Whether `name` is one of the five tools.
-pub fn is_tool(name: &str) -> bool {
+pub(crate) fn is_tool(name: &str) -> bool {
     TOOL_NAMES.contains(&name)
 }
 
@@ -176,7 +176,7 @@ fn not_found_or(err: Error, id: i64) -> String {
 }
 
 /// The tools as OpenAI function definitions (JSON Schema parameters).
-pub fn definitions() -> Value {
+pub(crate) fn definitions() -> Value {
     let priority = json!({ "type": "string", "enum": ["low", "medium", "high"] });
     let due_at = json!({
         "type": ["string", "null"],
@@ -233,13 +233,11 @@ pub fn definitions() -> Value {
 }
 
 fn function(name: &str, description: &str, properties: Value, required: &[&str]) -> Value {
+    let mut parameters = json!({ "type": "object", "required": required });
+    parameters["properties"] = properties;
     json!({
         "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": { "type": "object", "properties": properties, "required": required },
-        }
+        "function": { "name": name, "description": description, "parameters": parameters },
     })
 }
 
@@ -263,7 +261,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|tool| tool["function"]["name"].as_str().unwrap().to_string())
+            .map(|tool| tool["function"]["name"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(names, TOOL_NAMES);
     }

@@ -1,4 +1,4 @@
-//! The stateless request cycle (SPEC.md): load the history, store the user message, run the agent,
+//! The stateless request cycle (docs/contract.md): load the history, store the user message, run the agent,
 //! store the reply with its tool calls. Any replica can serve any turn; a restart loses nothing.
 
 use std::time::Duration;
@@ -23,16 +23,16 @@ use crate::{
 };
 
 /// Most earlier messages the agent sees; older ones are dropped first.
-pub const HISTORY_MESSAGES: i64 = 20;
+pub(crate) const HISTORY_MESSAGES: i64 = 20;
 /// Most characters of earlier messages the agent sees (text plus tool data).
-pub const HISTORY_CHARS: usize = 16_000;
+pub(crate) const HISTORY_CHARS: usize = 16_000;
 /// Longest a turn may run, every model step and tool call included. Below the frontend's
 /// `CHAT_TIMEOUT_SECS` default (120 s), so the user hears this turn's own explanation, not a timeout.
-pub const TURN_DEADLINE: Duration = Duration::from_secs(110);
+pub(crate) const TURN_DEADLINE: Duration = Duration::from_secs(110);
 
 /// A turn whose user message is stored and whose context is loaded, ready for the agent.
 #[derive(Debug)]
-pub struct PreparedTurn {
+pub(crate) struct PreparedTurn {
     db: PgPool,
     user_id: Uuid,
     pub conversation_id: i64,
@@ -43,7 +43,7 @@ pub struct PreparedTurn {
 
 /// A finished turn.
 #[derive(Debug)]
-pub struct TurnOutcome {
+pub(crate) struct TurnOutcome {
     pub conversation_id: i64,
     pub message_id: i64,
     pub response: String,
@@ -53,7 +53,7 @@ pub struct TurnOutcome {
 /// A turn the agent could not finish. The user message is kept and, when possible, a reply saying
 /// what happened is stored too.
 #[derive(Debug)]
-pub struct TurnFailure {
+pub(crate) struct TurnFailure {
     pub conversation_id: i64,
     pub code: &'static str,
     pub message: String,
@@ -61,7 +61,7 @@ pub struct TurnFailure {
 
 /// Validates the request, finds or starts the conversation, loads its history and stores the user
 /// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
-pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
+pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
     let conversation_id = match request.conversation_id {
         Some(id) => store::conversation(db, user_id, id).await?.id,
@@ -85,7 +85,7 @@ pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result
 
 impl PreparedTurn {
     /// Runs the agent, stores its reply and counts the turn; `events` receives the stream as it happens.
-    pub async fn run(
+    pub(crate) async fn run(
         self,
         engine: &Engine,
         metrics: &Metrics,
@@ -168,7 +168,7 @@ fn validate(message: &str) -> Result<String> {
             format!("must be at most {MAX_MESSAGE_CHARS} characters (got {chars})"),
         ))
     } else {
-        Ok(message.to_string())
+        Ok(message.to_owned())
     }
 }
 

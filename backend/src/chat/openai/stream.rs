@@ -11,21 +11,21 @@ use crate::chat::{agent::Turn, tools};
 
 /// What one step of the model produced.
 #[derive(Debug, Default)]
-pub struct Step {
+pub(super) struct Step {
     pub content: String,
     pub tool_calls: Vec<WireToolCall>,
 }
 
 /// How a streamed step can go wrong.
 #[derive(Debug)]
-pub enum StreamFailure {
+pub(super) enum StreamFailure {
     /// Nothing arrived and no `[DONE]` (llama.cpp on some tool-picking turns): ask again without streaming.
     Empty,
     Failed(LlmError),
 }
 
 /// Reads a streamed response, passing content deltas to the turn as they arrive.
-pub async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, StreamFailure> {
+pub(super) async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, StreamFailure> {
     let mut events = response.bytes_stream().eventsource();
     let mut step = Step::default();
     let mut received = false;
@@ -73,7 +73,7 @@ pub async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>) -> Re
 }
 
 /// Reads a whole response; its text is spoken at once.
-pub async fn read_whole(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, LlmError> {
+pub(super) async fn read_whole(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, LlmError> {
     let body = LlmClient::json(response).await?;
     let completion: Completion = serde_json::from_value(body).map_err(|err| LlmError::Malformed(err.to_string()))?;
     let message = completion

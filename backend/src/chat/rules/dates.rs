@@ -10,14 +10,14 @@ use super::text::{Token, match_any, number};
 
 /// A due date found in a sentence, and which words said it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(super) struct Found {
     pub at: DateTime<Utc>,
     /// Word ranges to drop from the sentence (date and time may be apart: "on friday call Bo at 3pm").
     pub spans: Vec<Range<usize>>,
 }
 
 /// Time used when only a day is given: the end of that day, so "due Friday" is not late on Friday.
-pub const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
+pub(super) const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
     Some(time) => time,
     None => unreachable!(),
 };
@@ -26,7 +26,7 @@ pub const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 0) {
 const LEADS: [&str; 8] = ["due", "by", "on", "for", "before", "until", "till", "at"];
 
 /// Finds the first date and the first time of day in `tokens` and resolves them after `now`.
-pub fn find(tokens: &[Token<'_>], now: DateTime<Utc>, timezone: Tz) -> Option<Found> {
+pub(super) fn find(tokens: &[Token<'_>], now: DateTime<Utc>, timezone: Tz) -> Option<Found> {
     let local_now = now.with_timezone(&timezone);
     let today = local_now.date_naive();
     let mut spans = Vec::new();
@@ -77,7 +77,7 @@ pub fn find(tokens: &[Token<'_>], now: DateTime<Utc>, timezone: Tz) -> Option<Fo
 }
 
 /// Local wall time → UTC; in a DST gap the clock time does not exist, so take the hour after.
-pub fn local_to_utc(day: NaiveDate, time: NaiveTime, timezone: Tz) -> DateTime<Utc> {
+pub(super) fn local_to_utc(day: NaiveDate, time: NaiveTime, timezone: Tz) -> DateTime<Utc> {
     let local = day.and_time(time);
     timezone
         .from_local_datetime(&local)

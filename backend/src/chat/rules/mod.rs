@@ -24,7 +24,7 @@ use super::{
 use crate::tasks::model::StatusFilter;
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct RulesAgent;
+pub(crate) struct RulesAgent;
 
 impl Agent for RulesAgent {
     async fn run(&self, turn: &mut Turn<'_>) -> Result<(), AgentError> {
@@ -131,13 +131,13 @@ async fn list(turn: &mut Turn<'_>, request: ListRequest, clock: &Clock) -> Strin
         tasks.retain(|task| due_within(task, window, clock));
     }
     let what = match (request.due, request.status) {
-        (Some(DueWindow::Overdue), _) => "overdue tasks".to_string(),
-        (Some(DueWindow::Today), _) => "tasks due today".to_string(),
-        (Some(DueWindow::Tomorrow), _) => "tasks due tomorrow".to_string(),
-        (Some(DueWindow::ThisWeek), _) => "tasks due in the next 7 days".to_string(),
-        (None, StatusFilter::Pending) => "pending tasks".to_string(),
-        (None, StatusFilter::Completed) => "completed tasks".to_string(),
-        (None, StatusFilter::All) => "tasks".to_string(),
+        (Some(DueWindow::Overdue), _) => "overdue tasks".to_owned(),
+        (Some(DueWindow::Today), _) => "tasks due today".to_owned(),
+        (Some(DueWindow::Tomorrow), _) => "tasks due tomorrow".to_owned(),
+        (Some(DueWindow::ThisWeek), _) => "tasks due in the next 7 days".to_owned(),
+        (None, StatusFilter::Pending) => "pending tasks".to_owned(),
+        (None, StatusFilter::Completed) => "completed tasks".to_owned(),
+        (None, StatusFilter::All) => "tasks".to_owned(),
     };
     let what = match &request.q {
         Some(q) => format!("{what} matching \"{q}\""),
@@ -250,7 +250,7 @@ async fn apply(turn: &mut Turn<'_>, action: Action, id: i64, change: Change, clo
         Action::Update => {
             let mut changes = Vec::new();
             if change.title.is_some() {
-                changes.push("renamed it".to_string());
+                changes.push("renamed it".to_owned());
             }
             if let Some(priority) = change.priority {
                 changes.push(format!("set it to {} priority", priority.as_str()));

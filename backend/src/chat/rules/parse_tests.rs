@@ -1,4 +1,4 @@
-//! How messages read as commands; the engine's behaviour end to end is in `tests/chat_rules.rs`.
+//! How messages read as commands; the engine's behaviour end to end is in `tests/api/chat_rules.rs`.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;

@@ -5,7 +5,7 @@
 use super::text::{Token, clean_phrase, join_raw, number};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TaskRef {
+pub(super) enum TaskRef {
     Id(i64),
     /// "it", "that": the task the conversation last touched.
     Last,
@@ -15,7 +15,7 @@ pub enum TaskRef {
 
 /// An answer to "which one did you mean?".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
+pub(super) enum Selection {
     /// 1-based position in the list the question showed.
     Position(usize),
     /// The last in that list.
@@ -37,7 +37,7 @@ const PRONOUNS: [&str; 8] = [
 const NOUNS: [&str; 6] = ["task", "tasks", "one", "item", "todo", "to-do"];
 
 /// The task named by `words` (the part of a command after its verb).
-pub fn task_ref(words: &[Token<'_>]) -> TaskRef {
+pub(super) fn task_ref(words: &[Token<'_>]) -> TaskRef {
     let phrase: Vec<&str> = words.iter().map(|t| t.word.as_str()).collect();
     let joined = phrase.join(" ");
     if phrase.is_empty() || PRONOUNS.contains(&joined.as_str()) {
@@ -76,8 +76,8 @@ fn task_number(phrase: &[&str]) -> Option<i64> {
         .skip_while(|w| ARTICLES.contains(w) || NOUNS.contains(w))
         .collect();
     let rest = match rest.as_slice() {
-        ["number" | "no" | "num", rest @ ..] => rest,
-        rest => rest,
+        ["number" | "no" | "num", after @ ..] => after,
+        all => all,
     };
     match rest {
         [id] => id.trim_start_matches('#').parse().ok().filter(|id| *id > 0),
@@ -86,7 +86,7 @@ fn task_number(phrase: &[&str]) -> Option<i64> {
 }
 
 /// "4 and 5", "#4, #5 and #6", "task 4 and task 5": several task numbers, if that is all `words` says.
-pub fn task_numbers(words: &str) -> Option<Vec<i64>> {
+pub(super) fn task_numbers(words: &str) -> Option<Vec<i64>> {
     let normalised = words.replace(',', " and ");
     let ids: Option<Vec<i64>> = normalised
         .split(" and ")
@@ -98,7 +98,7 @@ pub fn task_numbers(words: &str) -> Option<Vec<i64>> {
 }
 
 /// An answer that picks from a list, if the whole message is one.
-pub fn selection(words: &[Token<'_>]) -> Option<Selection> {
+pub(super) fn selection(words: &[Token<'_>]) -> Option<Selection> {
     let phrase: Vec<&str> = words
         .iter()
         .map(|t| t.word.as_str())

@@ -6,36 +6,36 @@ use serde_json::Value;
 
 use super::dates::END_OF_DAY;
 
-pub const HELP: &str = "I can keep your to-do list for you. Try:\n\
+pub(super) const HELP: &str = "I can keep your to-do list for you. Try:\n\
 • \"Add a task to buy groceries tomorrow at 5pm\"\n\
 • \"What's pending?\" or \"What have I completed?\"\n\
 • \"Mark task 3 as complete\"\n\
 • \"Change task 1 to 'Call mom tonight'\" or \"Make it high priority\"\n\
 • \"Delete the meeting task\"";
 
-pub const NOT_UNDERSTOOD: &str = "Sorry, I didn't catch that.";
+pub(super) const NOT_UNDERSTOOD: &str = "Sorry, I didn't catch that.";
 
 /// Shown when "it" has nothing to point at.
-pub const WHICH_TASK: &str =
+pub(super) const WHICH_TASK: &str =
     "Which task do you mean? Tell me its number, like \"task 3\" — \"show my tasks\" lists them.";
 
 /// Where relative words ("today", "Friday") are anchored.
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub(super) struct Clock {
     pub now: DateTime<Utc>,
     pub timezone: Tz,
 }
 
 impl Clock {
     /// "today at 5:00 PM", "tomorrow", "Monday at 9:00 AM", "Thu, Dec 3".
-    pub fn due_phrase(&self, at: DateTime<Utc>) -> String {
+    pub(super) fn due_phrase(&self, at: DateTime<Utc>) -> String {
         let local = at.with_timezone(&self.timezone);
         let today = self.now.with_timezone(&self.timezone).date_naive();
         let days = (local.date_naive() - today).num_days();
         let day = match days {
-            0 => "today".to_string(),
-            1 => "tomorrow".to_string(),
-            -1 => "yesterday".to_string(),
+            0 => "today".to_owned(),
+            1 => "tomorrow".to_owned(),
+            -1 => "yesterday".to_owned(),
             2..=6 => local.format("%A").to_string(),
             _ if local.year() == today.year() => local.format("%a, %b %-d").to_string(),
             _ => local.format("%a, %b %-d %Y").to_string(),
@@ -48,7 +48,7 @@ impl Clock {
     }
 
     /// One task as a line of a list: "#4 Write report — due tomorrow at 5:00 PM, high priority".
-    pub fn task_line(&self, task: &Value) -> String {
+    pub(super) fn task_line(&self, task: &Value) -> String {
         let mut line = format!(
             "{}#{} {}",
             if task["completed"] == Value::Bool(true) {
@@ -83,7 +83,7 @@ impl Clock {
 }
 
 /// `#5 "Buy groceries"` from a tool result.
-pub fn named(result: &Value) -> String {
+pub(super) fn named(result: &Value) -> String {
     format!(
         "#{} \"{}\"",
         result["task_id"],
@@ -92,15 +92,15 @@ pub fn named(result: &Value) -> String {
 }
 
 /// A tool's `{"error": …}` as the end of a sentence.
-pub fn tool_error(result: &Value) -> Option<String> {
+pub(super) fn tool_error(result: &Value) -> Option<String> {
     result["error"].as_str().map(|message| {
         let message = message.strip_prefix("invalid arguments: ").unwrap_or(message);
-        message.to_string()
+        message.to_owned()
     })
 }
 
 /// "I found 2 tasks matching "report": 1. … Which one should I delete?"
-pub fn which_one(words: &str, candidates: &[Value], verb: &str, clock: &Clock) -> String {
+pub(super) fn which_one(words: &str, candidates: &[Value], verb: &str, clock: &Clock) -> String {
     let mut text = format!("I found {} tasks matching \"{words}\":", candidates.len());
     for (i, task) in candidates.iter().enumerate() {
         text.push_str(&format!("\n{}. {}", i + 1, clock.task_line(task)));
@@ -112,7 +112,7 @@ pub fn which_one(words: &str, candidates: &[Value], verb: &str, clock: &Clock) -
 }
 
 /// Splits a reply into small pieces for streaming, keeping every character.
-pub fn chunks(text: &str) -> Vec<String> {
+pub(super) fn chunks(text: &str) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
     for (i, word) in text.split_inclusive([' ', '\n']).enumerate() {

@@ -2,14 +2,14 @@
 
 /// One whitespace-separated word.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token<'a> {
+pub(super) struct Token<'a> {
     /// As typed.
     pub raw: &'a str,
     /// Lower-case, without surrounding punctuation (a leading `#` and inner `:`/`-`/`'` are kept).
     pub word: String,
 }
 
-pub fn tokens(text: &str) -> Vec<Token<'_>> {
+pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
     text.split_whitespace()
         .map(|raw| Token {
             raw,
@@ -22,17 +22,17 @@ fn normalise(raw: &str) -> String {
     let lower = raw.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
     lower
         .trim_matches(|c: char| !(c.is_alphanumeric() || c == '#'))
-        .to_string()
+        .to_owned()
 }
 
 /// True when the words starting at `at` are exactly `phrase` (space-separated).
-pub fn starts_with(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
+pub(super) fn starts_with(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
     let words: Vec<&str> = phrase.split(' ').collect();
     tokens.len() >= at + words.len() && words.iter().zip(&tokens[at..]).all(|(want, token)| token.word == *want)
 }
 
 /// The first of `phrases` found at `at`, as its length in words.
-pub fn match_any(tokens: &[Token<'_>], at: usize, phrases: &[&str]) -> Option<usize> {
+pub(super) fn match_any(tokens: &[Token<'_>], at: usize, phrases: &[&str]) -> Option<usize> {
     phrases
         .iter()
         .find(|phrase| starts_with(tokens, at, phrase))
@@ -40,19 +40,19 @@ pub fn match_any(tokens: &[Token<'_>], at: usize, phrases: &[&str]) -> Option<us
 }
 
 /// The raw text of `tokens`, joined with single spaces.
-pub fn join_raw(tokens: &[Token<'_>]) -> String {
+pub(super) fn join_raw(tokens: &[Token<'_>]) -> String {
     tokens.iter().map(|t| t.raw).collect::<Vec<_>>().join(" ")
 }
 
 /// A word reduced for loose matching: "Buying" and "buy", "meetings" and "meeting" meet.
-pub fn stem(word: &str) -> String {
+pub(super) fn stem(word: &str) -> String {
     let mut word = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     // Twice, so "meetings" → "meeting" → "meet".
     for _ in 0..2 {
         if let Some(base) = ["ing", "es", "s", "ed"].iter().find_map(|suffix| {
             word.strip_suffix(suffix)
                 .filter(|base| base.chars().count() >= 3)
-                .map(str::to_string)
+                .map(str::to_owned)
         }) {
             word = base;
         }
@@ -61,7 +61,7 @@ pub fn stem(word: &str) -> String {
 }
 
 /// Number words small enough to say in a chat.
-pub fn number(word: &str) -> Option<i64> {
+pub(super) fn number(word: &str) -> Option<i64> {
     let value = match word {
         "a" | "an" | "one" => 1,
         "two" => 2,
@@ -79,15 +79,15 @@ pub fn number(word: &str) -> Option<i64> {
 }
 
 /// Strips surrounding quotes, trailing sentence punctuation and spaces.
-pub fn clean_phrase(text: &str) -> String {
+pub(super) fn clean_phrase(text: &str) -> String {
     let text = text.trim().trim_end_matches(['.', '!', '?', ',', ';']).trim();
     let quotes: &[char] = &['"', '\'', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '`'];
     let unquoted = text.trim_matches(quotes).trim();
-    unquoted.to_string()
+    unquoted.to_owned()
 }
 
 /// Upper-cases the first letter: "buy milk" → "Buy milk".
-pub fn capitalise(text: &str) -> String {
+pub(super) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -15,7 +15,7 @@ use super::{
 use crate::tasks::model::{Priority, StatusFilter};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(super) enum Command {
     Add(Vec<NewItem>),
     List(ListRequest),
     Complete(TaskRef),
@@ -30,14 +30,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewItem {
+pub(super) struct NewItem {
     pub title: String,
     pub priority: Option<Priority>,
     pub due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListRequest {
+pub(super) struct ListRequest {
     pub status: StatusFilter,
     pub q: Option<String>,
     pub due: Option<DueWindow>,
@@ -45,7 +45,7 @@ pub struct ListRequest {
 
 /// "what's due today?", "what's overdue?"
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DueWindow {
+pub(super) enum DueWindow {
     Overdue,
     Today,
     Tomorrow,
@@ -53,14 +53,14 @@ pub enum DueWindow {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Change {
+pub(super) struct Change {
     pub title: Option<String>,
     pub priority: Option<Priority>,
     pub due_at: Option<DateTime<Utc>>,
 }
 
 /// Reads a message as one or more commands, in the order they were said.
-pub fn parse(message: &str, now: DateTime<Utc>, timezone: Tz) -> Vec<Command> {
+pub(super) fn parse(message: &str, now: DateTime<Utc>, timezone: Tz) -> Vec<Command> {
     let words = tokens(message);
     clauses(&words)
         .into_iter()
