@@ -16,6 +16,7 @@ use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
+    access_tokens,
     auth::{self, extract::ClientAddressPolicy, rate_limit::LoginLimiter, token::TokenKeys},
     chat::{self, agent::Engine},
     config::Config,
@@ -59,6 +60,7 @@ impl AppState {
             tracing::error!(error = %err, "cannot serialise the OpenAPI document");
             "{}".into()
         });
+        let metrics = Arc::new(Metrics::new());
         Ok(Self {
             db,
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
@@ -68,7 +70,7 @@ impl AppState {
                 trust_forwarded_for: config.trust_forwarded_for,
             },
             lifecycle: Lifecycle::default(),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             openapi: ApiDocument(document.into()),
             request_timeout: RequestTimeout(config.request_timeout()),
         })
@@ -84,6 +86,7 @@ fn api_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(metrics::metrics))
         .routes(routes!(openapi::openapi_json))
         .merge(auth::routes())
+        .merge(access_tokens::routes())
         .merge(tasks::routes());
     (bounded, chat::routes())
 }

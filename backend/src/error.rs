@@ -27,6 +27,9 @@ pub(crate) enum Error {
     InvalidCredentials,
     #[error("you can only access your own resources")]
     Forbidden,
+    /// Access tokens cannot manage access tokens: a leaked one must not be able to mint more.
+    #[error("sign in to manage access tokens; an access token cannot do that")]
+    SessionRequired,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("an account with this email already exists")]
@@ -81,7 +84,7 @@ impl Error {
     pub(crate) fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::SessionRequired => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::EmailTaken => StatusCode::CONFLICT,
             Self::Validation(_) | Self::InvalidBody(_) | Self::InvalidQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -101,6 +104,7 @@ impl Error {
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
+            Self::SessionRequired => "session_required",
             Self::NotFound(_) | Self::RouteNotFound => "not_found",
             Self::EmailTaken => "email_taken",
             Self::Validation(_) => "validation_failed",

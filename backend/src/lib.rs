@@ -2,6 +2,7 @@
 //! binary runs [`Application`]; tests drive [`router`] over an [`AppState`] or start the
 //! [`Application`] on port 0.
 
+mod access_tokens;
 mod app;
 mod auth;
 mod chat;

@@ -10,20 +10,33 @@ use axum::{
     extract::{ConnectInfo, FromRef, FromRequestParts, Path},
     http::{header, request::Parts},
 };
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::token::TokenKeys;
-use crate::error::Error;
+use crate::{access_tokens, error::Error};
 
-/// The authenticated user, from `Authorization: Bearer <jwt>`. Missing or invalid token → 401.
+/// The authenticated user, from `Authorization: Bearer <token>`: a session token (JWT) or a personal
+/// access token. Missing, invalid, expired or revoked token → 401.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CurrentUser {
     pub id: Uuid,
+    pub credential: Credential,
+}
+
+/// Which kind of bearer token proved who the caller is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// A session token from signup or login.
+    Session,
+    /// A personal access token (docs/mcp.md), by its id.
+    AccessToken(i64),
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
 where
     Arc<TokenKeys>: FromRef<S>,
+    PgPool: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -36,8 +49,20 @@ where
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(Error::Unauthenticated)?;
+        if access_tokens::secret::is_access_token(token) {
+            let owner = access_tokens::store::authenticate(&PgPool::from_ref(state), token)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            return Ok(Self {
+                id: owner.user_id,
+                credential: Credential::AccessToken(owner.token_id),
+            });
+        }
         let id = Arc::<TokenKeys>::from_ref(state).verify(token)?;
-        Ok(Self { id })
+        Ok(Self {
+            id,
+            credential: Credential::Session,
+        })
     }
 }
 
@@ -47,11 +72,13 @@ where
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UserScope {
     pub user_id: Uuid,
+    pub credential: Credential,
 }
 
 impl<S> FromRequestParts<S> for UserScope
 where
     Arc<TokenKeys>: FromRef<S>,
+    PgPool: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -62,7 +89,10 @@ where
             .await
             .map_err(|_| Error::Forbidden)?;
         match params.get("user_id") {
-            Some(path_user) if path_user.eq_ignore_ascii_case(&user.id.to_string()) => Ok(Self { user_id: user.id }),
+            Some(path_user) if path_user.eq_ignore_ascii_case(&user.id.to_string()) => Ok(Self {
+                user_id: user.id,
+                credential: user.credential,
+            }),
             _ => Err(Error::Forbidden),
         }
     }

@@ -7,6 +7,7 @@
     reason = "a failing test should fail loudly"
 )]
 
+mod access_tokens;
 mod auth;
 mod chat_api;
 mod chat_openai;

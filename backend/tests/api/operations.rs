@@ -117,6 +117,9 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/{user_id}/conversations"),
     ("GET", "/api/{user_id}/conversations/{id}"),
     ("DELETE", "/api/{user_id}/conversations/{id}"),
+    ("GET", "/api/{user_id}/access-tokens"),
+    ("POST", "/api/{user_id}/access-tokens"),
+    ("DELETE", "/api/{user_id}/access-tokens/{id}"),
 ];
 
 #[sqlx::test]
@@ -154,7 +157,7 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
             // The route's own "not found", not the fallback's "no route for this path".
             let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
             assert!(
-                ["task not found", "conversation not found"].contains(&message.as_str()),
+                ["task not found", "conversation not found", "access token not found"].contains(&message.as_str()),
                 "{method} {uri} fell through: {message}"
             );
         }
@@ -169,6 +172,9 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
         "TaskPatchRequest",
         "SignupRequest",
         "SessionResponse",
+        "NewAccessTokenRequest",
+        "CreatedAccessToken",
+        "AccessToken",
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }
