@@ -21,7 +21,7 @@ use crate::{
     chat::{self, agent::Engine},
     config::Config,
     error::Error,
-    health,
+    health, mcp,
     metrics::{self, Metrics},
     openapi::{self, ApiDoc, ApiDocument},
     tasks,
@@ -47,6 +47,8 @@ pub struct AppState {
     pub(crate) request_timeout: RequestTimeout,
     /// The chat engine `LLM_PROVIDER` chose.
     pub(crate) chat: Arc<Engine>,
+    /// The MCP endpoint's transport.
+    pub(crate) mcp: mcp::Endpoint,
 }
 
 /// Per-request time limit.
@@ -62,6 +64,7 @@ impl AppState {
         });
         let metrics = Arc::new(Metrics::new());
         Ok(Self {
+            mcp: mcp::Endpoint::new(db.clone(), metrics.clone(), &config.mcp_allowed_origins, MAX_BODY_BYTES),
             db,
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
             tokens: Arc::new(TokenKeys::new(&config.auth_secret, ttl)),
@@ -108,6 +111,8 @@ pub fn router(state: AppState) -> Router {
     let routes = bounded
         .split_for_parts()
         .0
+        // Not in the OpenAPI document: MCP describes itself (tools/list).
+        .merge(mcp::routes())
         .layer(timed)
         .merge(chat.split_for_parts().0)
         .fallback(|| async { Error::RouteNotFound })

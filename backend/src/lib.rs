@@ -10,6 +10,7 @@ mod config;
 mod error;
 mod extract;
 mod health;
+mod mcp;
 mod metrics;
 mod openapi;
 mod tasks;

@@ -12,6 +12,7 @@ mod auth;
 mod chat_api;
 mod chat_openai;
 mod chat_rules;
+mod mcp;
 mod operations;
 mod process;
 mod support;
