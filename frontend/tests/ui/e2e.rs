@@ -18,14 +18,14 @@ use crate::support::{
 
 const ENTER: &str = "\u{E007}";
 
-struct Stack {
+pub(crate) struct Stack {
     // Drop order: the frontend goes before the backend it talks to.
     frontend: ServiceProcess,
     _backend: TestBackend,
 }
 
 impl Stack {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let backend = TestBackend::start().await;
         let frontend = spawn_frontend(&backend.base_url(), &[("RUST_LOG", "warn")]).await;
         Self {
@@ -34,12 +34,12 @@ impl Stack {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         self.frontend.url(path)
     }
 }
 
-async fn wait_for_path(browser: &Browser, wanted: impl Fn(&str) -> bool, what: &str) -> String {
+pub(crate) async fn wait_for_path(browser: &Browser, wanted: impl Fn(&str) -> bool, what: &str) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let url = browser.client.current_url().await.expect("current url");
@@ -59,7 +59,7 @@ async fn wait_for_path(browser: &Browser, wanted: impl Fn(&str) -> bool, what: &
 }
 
 /// Signs up through the form and lands on the chat.
-async fn sign_up(browser: &Browser, stack: &Stack) {
+pub(crate) async fn sign_up(browser: &Browser, stack: &Stack) {
     browser.client.goto(&stack.url("/signup")).await.expect("signup page");
     let form = browser
         .client

@@ -9,8 +9,11 @@
 )]
 
 mod chat_routes;
+mod connect_routes;
 #[cfg(feature = "browser-tests")]
 mod e2e;
+#[cfg(feature = "browser-tests")]
+mod e2e_connect;
 mod forms;
 mod process;
 mod routes;
