@@ -6,7 +6,8 @@
 //! is kept between requests. Two replicas behind a Service without sticky sessions can therefore
 //! take turns on one client's requests, and a restart loses nothing. Every request is checked here
 //! before the SDK sees it: a browser `Origin` that is not allowed → 403 (the transport's guard
-//! against DNS rebinding), then a session token or personal access token → the user, or 401.
+//! against DNS rebinding), then a session token or personal access token → the user, or 401;
+//! both refusals carry a JSON-RPC error.
 
 mod catalog;
 mod server;
@@ -14,19 +15,25 @@ mod server;
 use std::sync::Arc;
 
 use axum::{
-    Router,
+    Json, Router,
     extract::{FromRef, FromRequestParts, Request, State},
-    http::{header, request::Parts},
+    http::{HeaderValue, header, request::Parts},
     response::{IntoResponse, Response},
     routing::any,
 };
 use rmcp::transport::{
     StreamableHttpServerConfig, StreamableHttpService, streamable_http_server::session::never::NeverSessionManager,
 };
+use serde_json::json;
 use sqlx::PgPool;
 
 use self::server::{Caller, TodoServer};
-use crate::{app::AppState, auth::extract::CurrentUser, error::Error, metrics::Metrics};
+use crate::{
+    app::AppState,
+    auth::{extract::CurrentUser, token::TokenKeys},
+    error::Error,
+    metrics::Metrics,
+};
 
 /// Where the endpoint is served.
 pub(crate) const PATH: &str = "/mcp";
@@ -84,7 +91,7 @@ pub(crate) fn routes() -> Router<AppState> {
 async fn serve(
     State(endpoint): State<Endpoint>,
     _origin: OriginAllowed,
-    user: CurrentUser,
+    Authenticated(user): Authenticated,
     mut request: Request,
 ) -> Response {
     request.extensions_mut().insert(Caller {
@@ -103,7 +110,7 @@ where
     Endpoint: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Some(origin) = parts.headers.get(header::ORIGIN) else {
@@ -118,7 +125,56 @@ where
             Ok(Self)
         } else {
             tracing::info!(origin = ?origin, "MCP request from a browser origin that is not allowed");
-            Err(Error::OriginNotAllowed)
+            Err(Rejection(Error::OriginNotAllowed))
         }
     }
 }
+
+/// The caller, from a session token or a personal access token.
+#[derive(Debug, Clone, Copy)]
+struct Authenticated(CurrentUser);
+
+impl<S> FromRequestParts<S> for Authenticated
+where
+    Arc<TokenKeys>: FromRef<S>,
+    PgPool: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        CurrentUser::from_request_parts(parts, state)
+            .await
+            .map(Self)
+            .map_err(Rejection)
+    }
+}
+
+/// A request refused before the SDK sees it. The HTTP status is the REST API's (401 with
+/// `WWW-Authenticate`, 403), but the body is a JSON-RPC error without an id, as the transport
+/// allows, so MCP clients show its message rather than a bare status.
+#[derive(Debug)]
+struct Rejection(Error);
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let code = match self.0 {
+            Error::Unauthenticated => UNAUTHORIZED,
+            Error::OriginNotAllowed => FORBIDDEN,
+            // The database is down, say: the API's own answer, logged as such.
+            other => return other.into_response(),
+        };
+        let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": self.0.to_string()}});
+        let mut response = (self.0.status_code(), Json(body)).into_response();
+        if code == UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// JSON-RPC error codes (server-defined range) of the refusals, after the HTTP statuses they go with.
+const UNAUTHORIZED: i32 = -32001;
+const FORBIDDEN: i32 = -32003;

@@ -31,6 +31,21 @@ async fn post(app: &TestApp, token: Option<&str>, origin: Option<&str>, message:
     app.send(request.body(Body::from(message.to_string())).unwrap()).await
 }
 
+/// Code and message of a JSON-RPC error answer without an id (a refusal before the transport).
+fn rpc_error(response: &TestResponse) -> (i64, String) {
+    let body = response.json();
+    assert_eq!(
+        (body["jsonrpc"].as_str(), &body["id"]),
+        (Some("2.0"), &Value::Null),
+        "{body}"
+    );
+    let error = &body["error"];
+    (
+        error["code"].as_i64().unwrap(),
+        error["message"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// The `result` of a request that must succeed at the protocol level.
 async fn result(app: &TestApp, token: &str, method: &str, params: Value) -> Value {
     let response = post(
@@ -75,7 +90,10 @@ async fn a_foreign_origin_is_403_before_anything_else_and_no_token_is_401(db: Pg
     ] {
         let response = post(&app, credential, Some(origin), &add).await;
         assert_eq!(response.status, StatusCode::FORBIDDEN, "{origin} {credential:?}");
-        assert_eq!(response.error_code(), "origin_not_allowed");
+        assert_eq!(
+            rpc_error(&response),
+            (-32003, "requests from this origin are not allowed".into())
+        );
     }
     // By default even the origin of an MCP inspector is refused: the endpoint is for clients outside browsers.
     assert_eq!(
@@ -87,6 +105,7 @@ async fn a_foreign_origin_is_403_before_anything_else_and_no_token_is_401(db: Pg
         let response = post(&app, credential, None, &add).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{credential:?}");
         assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+        assert_eq!(rpc_error(&response).0, -32001);
     }
     assert!(tasks_snapshot(&db).await.is_empty(), "nothing refused ran");
 
