@@ -88,12 +88,15 @@ impl ServerHandler for TodoServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let caller = context
-            .extensions
-            .get::<Parts>()
+        let parts = context.extensions.get::<Parts>();
+        let caller = parts
             .and_then(|parts| parts.extensions.get::<Caller>())
             .cloned()
             .ok_or_else(|| ErrorData::internal_error("the request reached the tools unauthenticated", None))?;
+        let request_id = parts
+            .and_then(|parts| parts.headers.get("x-request-id"))
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
         let tool = request.name.as_ref();
         if catalog::find(tool).is_none() {
             self.metrics.observe_mcp_call(tool, false, std::time::Duration::ZERO);
@@ -103,20 +106,29 @@ impl ServerHandler for TodoServer {
             Credential::AccessToken(id) => Some(id),
             Credential::Session => None,
         };
+        // One line per call with who, which tool, how it went and how long it took; never the arguments.
         let span = tracing::info_span!(
             parent: &caller.span,
             "mcp_tool_call",
             tool,
             user_id = %caller.user.id,
             access_token_id,
+            request_id,
         );
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
-        let result = ToolBox::new(self.db.clone(), caller.user.id)
-            .call(tool, &arguments)
-            .instrument(span)
-            .await;
-        let failure = tool_failure(&result);
+        let (result, failure) = async {
+            let result = ToolBox::new(self.db.clone(), caller.user.id)
+                .call(tool, &arguments)
+                .await;
+            let failure = tool_failure(&result);
+            let outcome = if failure.is_none() { "ok" } else { "error" };
+            let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::info!(outcome, duration_ms, "MCP tool call finished");
+            (result, failure)
+        }
+        .instrument(span)
+        .await;
         self.metrics
             .observe_mcp_call(tool, failure.is_none(), started.elapsed());
         Ok(match failure {
