@@ -42,8 +42,9 @@ pub(crate) struct NewAccessTokenRequest {
              max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub name: Option<String>,
     /// Days until the token stops working, 1–365; leave it out (or null) for a token that never expires.
-    #[schema(minimum = 1, maximum = 365, example = 30)]
-    pub expires_in_days: Option<i32>,
+    /// Any JSON number with no fraction counts (`30` and `30.0`), as JSON Schema counts integers.
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 365, example = 30)]
+    pub expires_in_days: Option<serde_json::Number>,
 }
 
 /// A new token: the only answer that ever contains the token itself.
@@ -91,21 +92,25 @@ impl NewAccessTokenRequest {
         } else if name.contains('\0') {
             problems.insert("name".into(), NUL_PROBLEM.into());
         }
-        if self
-            .expires_in_days
-            .is_some_and(|days| !(1..=MAX_EXPIRY_DAYS).contains(&days))
-        {
+        let expires_in_days = self.expires_in_days.map(|number| whole_days(&number));
+        if expires_in_days.is_some_and(|days| days.is_none()) {
             problems.insert(
                 "expires_in_days".into(),
-                format!("must be between 1 and {MAX_EXPIRY_DAYS}, or left out for no expiry"),
+                format!("must be a whole number from 1 to {MAX_EXPIRY_DAYS}, or left out for no expiry"),
             );
         }
         if problems.is_empty() {
-            Ok((name.to_owned(), self.expires_in_days))
+            Ok((name.to_owned(), expires_in_days.flatten()))
         } else {
             Err(Error::Validation(problems))
         }
     }
+}
+
+/// `number` as days when it is a whole number in the allowed range.
+fn whole_days(number: &serde_json::Number) -> Option<i32> {
+    let days = number.as_f64().filter(|days| days.fract() == 0.0)?;
+    (1..=MAX_EXPIRY_DAYS).find(|allowed| f64::from(*allowed) == days)
 }
 
 /// Your personal access tokens, newest first (never the tokens themselves).

@@ -78,7 +78,7 @@ async fn a_revoked_or_expired_token_is_refused_on_the_next_call(db: PgPool) {
     let kept = create(&app, &ada, json!({"name": "kept"})).await;
     assert_eq!(kept["expires_at"], Value::Null, "no expiry asked, none set");
     let revoked = create(&app, &ada, json!({"name": "revoked"})).await;
-    let expired = create(&app, &ada, json!({"name": "expired", "expires_in_days": 1})).await;
+    let expired = create(&app, &ada, json!({"name": "expired", "expires_in_days": 1.0})).await;
     let token = |value: &Value| value["token"].as_str().unwrap().to_owned();
     for value in [&kept, &revoked, &expired] {
         assert_eq!(
@@ -184,6 +184,7 @@ async fn invalid_token_requests_are_422(db: PgPool) {
         (json!({"name": "nul\u{0}"}), "name"),
         (json!({"name": "ok", "expires_in_days": 0}), "expires_in_days"),
         (json!({"name": "ok", "expires_in_days": 366}), "expires_in_days"),
+        (json!({"name": "ok", "expires_in_days": 1.5}), "expires_in_days"),
     ] {
         let response = app
             .call(Method::POST, &tokens_uri(&ada), Some(&ada.token), Some(body.clone()))
