@@ -5,14 +5,16 @@ frontend) and a personal access token, in both protocol eras — the current rev
 from __future__ import annotations
 
 import json
+import os
 import re
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, AsyncIterator
 
 import anyio
 import httpx2
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.anyio
 ERAS = [pytest.param("auto", "2026-07-28", id="2026-07-28"), pytest.param("legacy", "2025-11-25", id="initialize")]
 DOCS = ROOT / "docs" / "mcp.md"
 TOOL_LIST_MARKER = "<!-- tools/list, as checked by backend/tests/mcp-client -->"
+MCP_REMOTE = ROOT / "scripts" / "mcp-remote" / "node_modules" / ".bin" / "mcp-remote"
 
 
 @pytest.fixture
@@ -61,6 +64,13 @@ def documented_tools() -> list[dict[str, Any]]:
     block = re.search(re.escape(TOOL_LIST_MARKER) + r"\s*```json\n(.*?)\n```", text, re.S)
     assert block, f"{DOCS} has no tool list after {TOOL_LIST_MARKER!r}"
     return json.loads(block.group(1))
+
+
+def documented_claude_desktop_server() -> dict[str, Any]:
+    text = DOCS.read_text(encoding="utf-8")
+    block = re.search(r"### Claude Desktop\n.*?```json\n(.*?)\n```", text, re.S)
+    assert block, f"{DOCS} shows no Claude Desktop configuration"
+    return json.loads(block.group(1))["mcpServers"]["todo"]
 
 
 def mcp_url(service: Service) -> str:
@@ -120,6 +130,30 @@ async def test_each_tool_does_to_the_database_what_it_says(
         deleted, failed = await call(client, "delete_task", {"task_id": task_id})
         assert (deleted, failed) == ({"task_id": task_id, "status": "deleted", "title": new_title}, False)
         assert database.task(task_id) is None
+
+
+@pytest.mark.skipif(not MCP_REMOTE.exists(), reason="mcp-remote is not installed: scripts/test installs it "
+                    "(npm ci --prefix scripts/mcp-remote)")
+async def test_the_documented_claude_desktop_configuration_connects(
+    frontend: Service, user: User, database: Database, tmp_path: Path
+) -> None:
+    """Claude Desktop starts the configured command and speaks MCP to it over stdio; this test does the
+    same with the SDK's stdio client, running the pinned mcp-remote where the configuration says `npx`."""
+    server = documented_claude_desktop_server()
+    assert server["command"] == "npx" and server["args"][:2] == ["-y", "mcp-remote"], server
+    token = user.create_token("Claude Desktop")["token"]
+    args = [mcp_url(frontend) if arg == "http://localhost:8080/mcp" else arg for arg in server["args"][2:]]
+    env = {name: value.replace("TOKEN", token) for name, value in server["env"].items()}
+    bridge = StdioServerParameters(
+        command=str(MCP_REMOTE), args=args,
+        env={**env, "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+    )
+    async with Client(bridge, mode="legacy") as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        added, failed = await call(client, "add_task", {"title": "Asked for in Claude"})
+    assert names == [tool["name"] for tool in documented_tools()]
+    assert not failed, added
+    assert [task["title"] for task in database.tasks(user.user_id)] == ["Asked for in Claude"]
 
 
 async def test_a_stream_of_calls_in_one_session(frontend: Service, user: User, database: Database) -> None:
