@@ -1,6 +1,6 @@
 //! `/mcp` in-process: the checks in front of the transport (origin, then token), the tool list, and
 //! tool calls acting as the token's user with their errors as tool errors. The official Python SDK
-//! drives the real process in `backend/tests/mcp-client` (scripts/mcp-conformance).
+//! drives the real process in `backend/tests/mcp-client` (run by scripts/test).
 
 use axum::{
     body::Body,
