@@ -53,6 +53,9 @@ const TASK_CUES: &[&str] = &[
     "my",
 ];
 
+/// Cues that say "when" but not "my list".
+const WEAK_CUES: &[&str] = &["today", "tomorrow", "week", "weekend", "soon", "upcoming", "my"];
+
 const COMPLETED: &[&str] = &[
     "completed",
     "complete",
@@ -83,10 +86,32 @@ pub(crate) fn query(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     let lead = longest_at(tokens, 0, QUERY);
     let asked = tokens.iter().any(|t| t.question);
     let phrase = |p: &str| (0..tokens.len()).any(|i| phrase_at(tokens, i, p).is_some());
-    let cue = keys.iter().any(|k| TASK_CUES.contains(k))
-        || ["to do", "what is next", "do i have", "have i got", "on my"]
-            .iter()
-            .any(|p| phrase(p));
+    if lead.is_some()
+        && let Some(status) = one_status(ctx, tokens)
+    {
+        return Some(status);
+    }
+    // A time word alone ("what's the weather like today?") is not about the list; with "do I
+    // have", "on", "due"… or in a short question ("today?") it is.
+    let about_the_list = [
+        "to do",
+        "what is next",
+        "do i have",
+        "have i got",
+        "on my",
+        "i have",
+        "on for",
+        "is on",
+        "coming up",
+        "up next",
+        "planned",
+        "scheduled",
+    ]
+    .iter()
+    .any(|p| phrase(p));
+    let strong_cue = keys.iter().any(|k| TASK_CUES.contains(k) && !WEAK_CUES.contains(k));
+    let weak_cue = keys.iter().any(|k| WEAK_CUES.contains(k));
+    let cue = strong_cue || about_the_list || (weak_cue && tokens.len() <= 3);
     let search = longest_at(
         tokens,
         0,
@@ -108,9 +133,6 @@ pub(crate) fn query(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     .is_some();
     if search.is_none() && !strong && !(cue && (lead.is_some() || asked || tokens.len() <= 4)) {
         return None;
-    }
-    if let Some(status) = one_status(ctx, tokens) {
-        return Some(status);
     }
     let mut query = Query::default();
     if keys.iter().any(|k| COMPLETED.contains(k)) && !has("not") {
@@ -171,6 +193,24 @@ fn one_status(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
         {
             return Some(Intent::Status(target(ctx.message, cut)));
         }
+    }
+    // "is the garage cleaned?": the subject and the participle together name the task.
+    if let Some(len) = longest_at(tokens, 0, &["is", "are", "was", "has", "have"])
+        && tokens.len() > len + 1
+        && tokens
+            .last()
+            .is_some_and(|t| t.key.ends_with("ed") || super::lexicon::irregular_past(&t.key).is_some())
+        && tokens.iter().any(|t| t.question)
+        && !tokens.iter().any(|t| {
+            matches!(
+                t.key.as_str(),
+                "any" | "anything" | "there" | "tasks" | "everything" | "something"
+            )
+        })
+    {
+        let rest = &tokens[len..];
+        let rest = strip_tail(rest, &["yet", "already"]);
+        return Some(Intent::Status(target(ctx.message, rest)));
     }
     if let Some(len) = longest_at(tokens, 0, &["did i", "have i", "did we", "have we"]) {
         let rest = strip_tail(&tokens[len..], &["yet", "already", "or not"]);

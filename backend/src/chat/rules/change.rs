@@ -23,15 +23,17 @@ pub(crate) fn update(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     let verb: Vec<&str> = tokens[..len].iter().map(|t| t.key.as_str()).collect();
     let rest = &tokens[len..];
     let mut change = Change::default();
+    // "lower the priority of the trash task"
+    let (bare, _) = strip_field(rest);
     match verb.as_slice() {
         ["bump", "up"] | ["prioritize" | "prioritise" | "raise"] => {
             change.priority = Some(Priority::High);
-            let rest = strip_tail(rest, &["up", "priority", "in priority", "the priority of"]);
+            let rest = strip_tail(bare, &["up", "priority", "in priority"]);
             return Some(Intent::Act(Action::Update, target(ctx.message, rest), change));
         }
         ["bump", "down"] | ["deprioritize" | "deprioritise" | "lower"] => {
             change.priority = Some(Priority::Low);
-            let rest = strip_tail(rest, &["down", "priority", "in priority"]);
+            let rest = strip_tail(bare, &["down", "priority", "in priority"]);
             return Some(Intent::Act(Action::Update, target(ctx.message, rest), change));
         }
         ["bump"] if rest.last().is_some_and(|t| t.key == "up") => {

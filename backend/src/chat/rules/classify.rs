@@ -43,7 +43,10 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
         }
         readings.push(read(ctx, clause, awaiting));
     }
-    fold_modifiers(readings)
+    let mut commands = fold_modifiers(readings);
+    // "oops, undo" is one undo.
+    commands.dedup_by(|a, b| a.intent == Intent::Undo && b.intent == Intent::Undo);
+    commands
 }
 
 /// Attaches each modifier to the command before it (or, first in the message, after it).
@@ -156,7 +159,9 @@ fn by_lead(ctx: Context<'_>, clause: &[Token]) -> Option<Intent> {
 /// Clauses without an opening command word: questions, "X is done", "I took out the trash",
 /// "the report is due friday", "I don't need X anymore".
 fn statement(ctx: Context<'_>, clause: &[Token]) -> Option<(Intent, f32)> {
-    if let Some(intent) = ask::query(ctx, clause) {
+    // "the trash is done" states; "is the trash done?" asks.
+    let asks = clause.iter().any(|t| t.question) || longest_at(clause, 0, QUERY).is_some();
+    if asks && let Some(intent) = ask::query(ctx, clause) {
         return Some((intent, 0.8));
     }
     if let Some(intent) = done::complete_or_reopen(ctx, clause) {
@@ -165,6 +170,9 @@ fn statement(ctx: Context<'_>, clause: &[Token]) -> Option<(Intent, f32)> {
             _ => 0.8,
         };
         return Some((intent, score));
+    }
+    if let Some(intent) = ask::query(ctx, clause) {
+        return Some((intent, 0.8));
     }
     done::delete(ctx, clause)
         .or_else(|| change::update(ctx, clause))

@@ -138,13 +138,28 @@ pub(crate) fn local_to_utc(day: NaiveDate, time: NaiveTime, timezone: Tz) -> Opt
         .map(|at| at.with_timezone(&Utc))
 }
 
+/// The span with the word that introduced it ("due friday", "on the 3rd of march").
 fn with_lead(tokens: &[Token], span: Range<usize>) -> Range<usize> {
-    let start = span.start;
-    if start > 0 && LEADS.contains(&tokens[start - 1].key.as_str()) {
-        start - 1..span.end
-    } else {
-        span
+    let mut start = span.start;
+    if start > 0 && tokens[start - 1].key == "the" {
+        start -= 1;
     }
+    if start > 0 && LEADS.contains(&tokens[start - 1].key.as_str()) {
+        start -= 1;
+    }
+    start..span.end
+}
+
+/// An offset that reads like a date but is none ("in 200000000000 days"): its span, so the
+/// engine can say it did not understand it instead of keeping it in a title.
+pub(crate) fn unreadable(tokens: &[Token]) -> Option<Range<usize>> {
+    (0..tokens.len()).find_map(|i| {
+        let unit = key(tokens, i + 2)?.trim_end_matches('s');
+        let looks_like = key(tokens, i) == Some("in")
+            && key(tokens, i + 1).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+            && matches!(unit, "minute" | "min" | "hour" | "day" | "week" | "month" | "year");
+        (looks_like && offset_at(tokens, i).is_none()).then_some(i..i + 3)
+    })
 }
 
 fn key(tokens: &[Token], i: usize) -> Option<&str> {

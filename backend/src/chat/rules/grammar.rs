@@ -59,6 +59,15 @@ pub(crate) const ADD: &[&str] = &[
     "insert",
     "include",
     "can you remind me to",
+    "adding",
+    "remind me 2",
+    "i need 2",
+    "need 2",
+    "i have 2",
+    "have 2",
+    "i got 2",
+    "got 2",
+    "remember 2",
 ];
 
 pub(crate) const COMPLETE: &[&str] = &[

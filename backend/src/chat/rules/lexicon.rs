@@ -40,7 +40,7 @@ pub(crate) fn expansion(word: &str) -> Option<&'static [&'static str]> {
         "tmrw" | "tmr" | "tmrow" | "tmw" | "2moro" | "2morrow" | "2mrw" | "tomoz" | "tmro" | "tomo" => &["tomorrow"],
         "2day" | "tdy" => &["today"],
         "2nite" | "tonite" | "2night" => &["tonight"],
-        "wk" => &["week"],
+        "wk" | "wek" | "wks" => &["week"],
         "nxt" => &["next"],
         "b4" => &["before"],
         "w/" => &["with"],
@@ -139,7 +139,8 @@ pub(crate) fn fix_typo(word: &str) -> Option<&'static str> {
     if len < 4 || !word.chars().all(|c| c.is_ascii_alphabetic()) || REAL_WORDS.contains(&word) {
         return None;
     }
-    if CORRECTABLE.contains(&word) {
+    // An inflection ("reminder", "completely") is a word of its own, not a typo.
+    if CORRECTABLE.iter().any(|candidate| word.starts_with(candidate)) {
         return None;
     }
     let allowed = if len >= 7 { 2 } else { 1 };

@@ -108,7 +108,7 @@ fn positions(keys: &[&str]) -> Option<Target> {
                 .filter(|n| (1..=20).contains(n))
                 .map(Target::LastOf);
         }
-        ["first", n] | ["top", n] if !ordinal(n).is_some() => {
+        ["first", n] | ["top", n] if ordinal(n).is_none() => {
             let n = usize::try_from(number(n)?).ok().filter(|n| (1..=20).contains(n))?;
             return Some(Target::Positions((1..=n).collect()));
         }
@@ -172,7 +172,7 @@ fn phrases(message: &str, tokens: &[Token]) -> Vec<String> {
 }
 
 /// Without articles in front, generic nouns at the end, or "the one about"/"called" leads.
-fn trim_phrase<'t>(mut tokens: &'t [Token]) -> &'t [Token] {
+fn trim_phrase(mut tokens: &[Token]) -> &[Token] {
     loop {
         if let Some(len) = longest_at(
             tokens,

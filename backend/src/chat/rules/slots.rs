@@ -140,7 +140,13 @@ pub(crate) fn priority(tokens: &[Token]) -> Option<(Priority, Vec<Range<usize>>)
         } else {
             // "urgent care", "critical path": a level word before a noun is part of the title,
             // unless it ends the clause or a comma follows.
-            !matches!(phrase, "urgent" | "critical" | "crucial") || last || next.is_none()
+            !matches!(phrase, "urgent" | "critical" | "crucial")
+                || last
+                || next.is_none()
+                || matches!(
+                    next,
+                    Some("task" | "tasks" | "stuff" | "things" | "items" | "ones" | "one" | "todos")
+                )
         };
         if !accepted {
             i += len;
@@ -244,7 +250,7 @@ pub(crate) fn is_modifier(
 }
 
 /// Words people put in front of a title that are not part of it ("a task to", "a reminder to").
-const TITLE_LEADS: [&str; 26] = [
+const TITLE_LEADS: [&str; 35] = [
     "a new task to",
     "a new task",
     "new task",
@@ -271,6 +277,15 @@ const TITLE_LEADS: [&str; 26] = [
     "that says",
     "saying",
     "to",
+    "really",
+    "also",
+    "definitely",
+    "probably",
+    "still",
+    "quickly",
+    "then",
+    "and",
+    "plus",
 ];
 
 /// Words people put after a title that are not part of it.
@@ -294,8 +309,9 @@ const TITLE_TAILS: [&str; 16] = [
 ];
 
 /// Leading words that end nowhere when a date was cut out of the end ("call mom on").
-const DANGLING: [&str; 14] = [
-    "by", "on", "at", "for", "due", "before", "until", "till", "this", "next", "in", "and", "from", "around",
+const DANGLING: [&str; 16] = [
+    "by", "on", "at", "for", "due", "before", "until", "till", "this", "next", "in", "and", "from", "around", "the",
+    "also",
 ];
 
 /// The title of an added task: the tokens not covered by `skip`, without leading filler and
@@ -309,7 +325,7 @@ pub(crate) fn title(message: &str, tokens: &[Token], skip: &dyn Fn(usize) -> boo
     let sub = |keep: &[usize]| keep.iter().map(|i| tokens[*i].clone()).collect::<Vec<_>>();
     loop {
         let words = sub(&keep);
-        if let Some(len) = longest_at(&words, 0, &TITLE_LEADS).filter(|len| *len < words.len()) {
+        if let Some(len) = longest_at(&words, 0, &TITLE_LEADS) {
             keep.drain(..len);
             continue;
         }

@@ -8,7 +8,7 @@ use super::{
     dates,
     grammar::ADD,
     slots::{self, longest_at},
-    text::Token,
+    text::{Token, clean_phrase, span_text},
 };
 
 /// Where a clause is read: the message (for titles as typed) and the clock.
@@ -37,6 +37,9 @@ pub(crate) fn add(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
         return None;
     }
     let body = &tokens[len..];
+    if let Some(span) = dates::unreadable(body) {
+        return Some(Intent::Unknown(clean_phrase(span_text(ctx.message, &body[span]))));
+    }
     Some(Intent::Add(items(ctx, body)))
 }
 
@@ -73,13 +76,13 @@ pub(crate) fn items(ctx: Context<'_>, body: &[Token]) -> Vec<NewItem> {
 
 fn split_items(body: &[Token], skip: &dyn Fn(usize) -> bool) -> Vec<std::ops::Range<usize>> {
     if body.iter().any(|t| t.quoted) {
-        return vec![0..body.len()];
+        return std::iter::once(0..body.len()).collect();
     }
     let mut parts = Vec::new();
     let mut start = 0;
     for i in 0..body.len() {
         let joiner = matches!(body[i].key.as_str(), "and" | "plus") && !skip(i);
-        let comma = body[i].stop.is_some() && i + 1 < body.len();
+        let comma = body[i].stop == Some(crate::chat::rules::text::Stop::Comma) && i + 1 < body.len();
         if joiner {
             parts.push(start..i);
             start = i + 1;
@@ -96,7 +99,12 @@ fn split_items(body: &[Token], skip: &dyn Fn(usize) -> bool) -> Vec<std::ops::Ra
 /// "buy milk and eggs": the first part starts with a verb and a later one does not, so the verb
 /// covers them all and it is one task.
 fn distributes(body: &[Token], parts: &[std::ops::Range<usize>]) -> bool {
-    let verb = |part: &std::ops::Range<usize>| body.get(part.start).is_some_and(|t| is_task_verb(&t.key));
+    let verb = |part: &std::ops::Range<usize>| {
+        body[part.clone()]
+            .iter()
+            .find(|t| !matches!(t.key.as_str(), "also" | "then" | "and" | "plus" | "to"))
+            .is_some_and(|t| is_task_verb(&t.key))
+    };
     parts.first().is_some_and(verb) && parts.iter().skip(1).any(|part| !verb(part))
 }
 
