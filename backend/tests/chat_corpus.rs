@@ -21,7 +21,9 @@ use self::runner::{Corpus, Engine};
 #[allow(clippy::print_stderr, reason = "the corpus report is the point of the test")]
 async fn rules_engine_corpus(db: PgPool) {
     let corpus = Corpus::load();
-    assert!(corpus.cases.len() >= 300, "the corpus has {} cases", corpus.cases.len());
+    if std::env::var_os("CORPUS_FILE").is_none() && std::env::var_os("CORPUS_CASES").is_none() {
+        assert!(corpus.cases.len() >= 300, "the corpus has {} cases", corpus.cases.len());
+    }
     let report = corpus.run(db, &Engine::Rules).await;
     eprintln!("{}", report.summary());
     eprintln!("{}", report.failures());

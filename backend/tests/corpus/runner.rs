@@ -1,6 +1,7 @@
 //! Runs corpus cases and scores them. Dates in the corpus are relative to the moment a case runs,
 //! in the case's timezone: `+1d 17:00` (tomorrow at 17:00), `-2d` (two days ago, date only),
-//! `fri 09:00` (the coming Friday, strictly after today), `nw:mon` / `tw:sun` (Monday of next
+//! `fri 09:00` (the coming Friday, strictly after today), `eom` (the last day of this month),
+//! `md:03-03` (the next March 3rd), `nw:mon` / `tw:sun` (Monday of next
 //! calendar week / Sunday of this one), `next 17:00` (the next time the clock shows 17:00).
 //! A due without a time is compared by date only.
 
@@ -147,9 +148,17 @@ pub struct Report {
 }
 
 impl Corpus {
+    /// The corpus in the repository, or the file `CORPUS_FILE` names (a set kept elsewhere, in
+    /// the same format, scored the same way).
     pub fn load() -> Self {
-        let mut corpus: Self =
-            serde_json::from_str(CORPUS).unwrap_or_else(|err| panic!("tests/corpus/chat.json: {err}"));
+        let (name, text) = match std::env::var("CORPUS_FILE") {
+            Ok(path) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+                (path, text)
+            }
+            Err(_) => ("tests/corpus/chat.json".to_string(), CORPUS.to_string()),
+        };
+        let mut corpus: Self = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
         // `CORPUS_CASES=prefix,prefix` runs a subset while working on the engine.
         if let Ok(only) = std::env::var("CORPUS_CASES") {
             let prefixes: Vec<&str> = only.split(',').collect();
@@ -492,6 +501,13 @@ fn when(expr: &str, now: DateTime<Utc>, tz: Tz, case: &str) -> (DateTime<Utc>, b
         } else {
             shift(today, 1)
         }
+    } else if day_part == "eom" {
+        let first_of_next = if today.month() == 12 {
+            NaiveDate::from_ymd_opt(today.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(today.year(), today.month() + 1, 1)
+        };
+        first_of_next.and_then(|day| day.pred_opt())
     } else if let Some(month_day) = day_part.strip_prefix("md:") {
         // The next such calendar day, this year or next.
         let this_year = NaiveDate::parse_from_str(&format!("{}-{month_day}", today.year()), "%Y-%m-%d").ok();
@@ -508,8 +524,8 @@ fn when(expr: &str, now: DateTime<Utc>, tz: Tz, case: &str) -> (DateTime<Utc>, b
         };
         let weekday: Weekday = weekday.parse().unwrap_or_else(|_| bad(case, expr));
         monday(today).and_then(|m| shift(m, offset + i64::from(weekday.num_days_from_monday())))
-    } else if let Some(n) = day_part.strip_suffix('d') {
-        shift(today, n.parse::<i64>().unwrap_or_else(|_| bad(case, expr)))
+    } else if let Some(n) = day_part.strip_suffix('d').and_then(|n| n.parse::<i64>().ok()) {
+        shift(today, n)
     } else {
         let weekday: Weekday = day_part.parse().unwrap_or_else(|_| bad(case, expr));
         let ahead = (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;

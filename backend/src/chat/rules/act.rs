@@ -67,7 +67,13 @@ pub(crate) fn offer(session: &mut Session<'_, '_>, item: NewItem) -> String {
 }
 
 /// Resolves `target` and applies `action` with `change`; several deletions are confirmed first.
-pub(crate) async fn act(session: &mut Session<'_, '_>, action: Action, target: Target, change: Change) -> String {
+pub(crate) async fn act(
+    session: &mut Session<'_, '_>,
+    action: Action,
+    target: Target,
+    change: Change,
+    asked: bool,
+) -> String {
     if action == Action::Update && change.is_empty() && !change.due_unclear {
         return "What should I change about it? For example \"move it to friday\" or \"make it high priority\".".into();
     }
@@ -80,7 +86,7 @@ pub(crate) async fn act(session: &mut Session<'_, '_>, action: Action, target: T
         session.state.touched = ids;
         return "When should I move it to? For example \"friday\" or \"tomorrow at 5pm\".".into();
     }
-    if action == Action::Delete && ids.len() > 1 {
+    if ids.len() > 1 && (action == Action::Delete || asked) {
         return confirm(session, action, change, ids).await;
     }
     chosen(session, action, change, candidates, ids).await
@@ -120,14 +126,19 @@ fn unresolved_reply(session: &mut Session<'_, '_>, unresolved: Unresolved, chang
 
 async fn confirm(session: &mut Session<'_, '_>, action: Action, change: Change, ids: Vec<i64>) -> String {
     let tasks = session.tasks().await.unwrap_or_default();
-    let mut text = format!("Delete these {} tasks?", ids.len());
+    let mut text = match action {
+        Action::Delete => format!("Delete these {} tasks?", ids.len()),
+        Action::Complete => format!("Mark these {} tasks as done?", ids.len()),
+        Action::Reopen => format!("Reopen these {} tasks?", ids.len()),
+        Action::Update => format!("Change these {} tasks?", ids.len()),
+    };
     for id in &ids {
         match tasks.iter().find(|task| task["id"] == *id) {
             Some(task) => text.push_str(&format!("\n{}", session.clock.task_line(task))),
             None => text.push_str(&format!("\n#{id}")),
         }
     }
-    text.push_str("\nSay \"yes\" to delete them or \"no\" to keep them.");
+    text.push_str("\nSay \"yes\" to go ahead or \"no\" to leave them as they are.");
     session.state.shown = ids.clone();
     session.state.pending = Some(Pending::Confirm { action, change, ids });
     text
@@ -138,6 +149,10 @@ pub(crate) async fn apply_all(session: &mut Session<'_, '_>, action: Action, ids
     let mut lines = Vec::new();
     let mut touched = Vec::new();
     for id in ids {
+        if action != Action::Update && session.acted.contains(&(action, *id)) {
+            continue;
+        }
+        session.acted.push((action, *id));
         let (line, ok) = apply(session, action, *id, change).await;
         if ok && action != Action::Delete {
             touched.push(*id);

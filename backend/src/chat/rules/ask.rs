@@ -12,6 +12,9 @@ use super::{
 use crate::tasks::model::StatusFilter;
 
 const TASK_CUES: &[&str] = &[
+    "finish",
+    "priorities",
+    "deadline",
     "task",
     "tasks",
     "todo",
@@ -135,7 +138,8 @@ pub(crate) fn query(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
         return None;
     }
     let mut query = Query::default();
-    if keys.iter().any(|k| COMPLETED.contains(k)) && !has("not") {
+    let did = phrase("did i") || phrase("have i") || phrase("did we") || phrase("have we");
+    if (keys.iter().any(|k| COMPLETED.contains(k)) || (did && !phrase("have i got"))) && !has("not") {
         query.status = StatusFilter::Completed;
     }
     if keys.iter().any(|k| PENDING.contains(k))
@@ -248,24 +252,30 @@ fn due_window(tokens: &[Token], keys: &[&str]) -> Option<DueWindow> {
     Some(
         if has("overdue") || has("late") || phrase("past due") || phrase("missed") {
             DueWindow::Overdue
-        } else if [
-            "no due date",
-            "without a due date",
-            "without due date",
-            "without a date",
-            "no date",
-            "no deadline",
-            "without a deadline",
-            "without deadlines",
-            "without due dates",
-            "undated",
-            "not scheduled",
-            "no due dates",
-            "without any due date",
-            "no dates",
-        ]
-        .iter()
-        .any(|p| phrase(p))
+        } else if (keys
+            .iter()
+            .any(|k| matches!(*k, "deadline" | "deadlines" | "date" | "dates" | "due"))
+            && keys
+                .iter()
+                .any(|k| matches!(*k, "no" | "not" | "without" | "never" | "none")))
+            || [
+                "no due date",
+                "without a due date",
+                "without due date",
+                "without a date",
+                "no date",
+                "no deadline",
+                "without a deadline",
+                "without deadlines",
+                "without due dates",
+                "undated",
+                "not scheduled",
+                "no due dates",
+                "without any due date",
+                "no dates",
+            ]
+            .iter()
+            .any(|p| phrase(p))
         {
             DueWindow::NoDate
         } else if phrase("next week") {

@@ -107,7 +107,12 @@ pub(crate) fn update(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
 fn due_statement(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     let at = tokens
         .iter()
-        .position(|t| matches!(t.key.as_str(), "is" | "should" | "needs" | "due"))
+        .position(|t| {
+            matches!(
+                t.key.as_str(),
+                "is" | "should" | "needs" | "due" | "can" | "could" | "must"
+            )
+        })
         .filter(|at| *at > 0)?;
     let mut value = &tokens[at..];
     while value

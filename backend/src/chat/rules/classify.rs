@@ -41,7 +41,11 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
         if clause.is_empty() {
             continue;
         }
-        readings.push(read(ctx, clause, awaiting));
+        let mut reading = read(ctx, clause, awaiting);
+        if let Reading::Command(command) = &mut reading {
+            command.asked = clause.iter().any(|t| t.question);
+        }
+        readings.push(reading);
     }
     let mut commands = fold_modifiers(readings);
     // "oops, undo" is one undo.
@@ -222,7 +226,8 @@ fn small_talk(clause: &[Token]) -> Option<Small> {
             Small::Thank
         }
         "bye" | "goodbye" | "see you" | "see you later" | "good night" | "later" | "cya" | "bye bye" | "night"
-        | "that is all" | "that is it" | "nothing else" | "no thanks" | "i am done" | "all good" | "no" => Small::Bye,
+        | "that is all" | "that is it" | "nothing else" | "no thanks" | "i am done" | "all good" | "no" | "done"
+        | "all done" | "i am all done" | "that is everything" => Small::Bye,
         "help"
         | "what can you do"
         | "what can i say"
@@ -291,7 +296,7 @@ fn undo_or_repair(ctx: Context<'_>, clause: &[Token], awaiting: bool) -> Option<
                 | ["the", "last", "thing"]
                 | ["last", "one"]
         );
-        if plain {
+        if plain || longest_at(&clause[len..], 0, UNDO).is_some() {
             return Some(Intent::Undo);
         }
     }

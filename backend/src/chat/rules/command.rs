@@ -14,11 +14,17 @@ pub(crate) struct Command {
     pub intent: Intent,
     /// How sure the reading is, 0–1.
     pub score: f32,
+    /// Said as a question ("mark all done?"): an action on several tasks is confirmed first.
+    pub asked: bool,
 }
 
 impl Command {
     pub(crate) fn new(intent: Intent, score: f32) -> Self {
-        Self { intent, score }
+        Self {
+            intent,
+            score,
+            asked: false,
+        }
     }
 }
 

@@ -154,7 +154,33 @@ fn statement(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
             Change::default(),
         ));
     }
-    past_tense(ctx, tokens)
+    participle(ctx, tokens).or_else(|| past_tense(ctx, tokens))
+}
+
+/// "the car inspection is scheduled", "rent's paid": the subject and the participle together
+/// name a task that is now done.
+fn participle(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
+    if tokens.iter().any(|t| t.question) {
+        return None;
+    }
+    let n = tokens.len();
+    let mut end = n;
+    while end > 0 && matches!(tokens[end - 1].key.as_str(), "now" | "already" | "finally" | "too") {
+        end -= 1;
+    }
+    let last = tokens.get(end.checked_sub(1)?)?;
+    let past = irregular_past(&last.key).is_some() || (last.key.ends_with("ed") && last.key.len() > 4);
+    let linked = end >= 3 && matches!(tokens[end - 2].key.as_str(), "is" | "are" | "was" | "got" | "been");
+    let possessive = end >= 2 && tokens[end - 2].key.ends_with("'s");
+    if !past || !(linked || possessive) {
+        return None;
+    }
+    let text = clean_phrase(span_text(ctx.message, &tokens[..end]));
+    Some(Intent::Act(
+        Action::Complete,
+        Target::Statement(text),
+        Change::default(),
+    ))
 }
 
 /// "I took out the trash", "just called mom", "paid the rent": a task it closely matches is done.
@@ -197,7 +223,6 @@ fn past_tense(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
             | "left"
             | "read"
             | "set"
-            | "got"
             | "made"
     );
     if !past || about_the_list || tokens.len() - start < 2 {

@@ -97,6 +97,7 @@ pub(crate) const COMPLETE: &[&str] = &[
     "got done",
     "i got done",
     "wrap up",
+    "done",
     "knock out",
     "i am finished with",
     "finished with",

@@ -93,7 +93,7 @@ async fn execute(session: &mut Session<'_, '_>, command: Command) -> (String, bo
         },
         Intent::Query(query) => listing::list(session, query).await,
         Intent::Status(target) => listing::status(session, target).await,
-        Intent::Act(action, target, change) => act::act(session, action, target, change).await,
+        Intent::Act(action, target, change) => act::act(session, action, target, change, command.asked).await,
         Intent::Undo => act::undo(session).await,
         Intent::Answer(answer) => act::answer(session, answer).await,
         Intent::OtherOne => act::other_one(session).await,

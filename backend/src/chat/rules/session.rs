@@ -21,6 +21,8 @@ pub(crate) struct Session<'t, 'a> {
     pub before: Dialogue,
     /// What this turn will leave.
     pub state: Dialogue,
+    /// What this turn already did to which task ("it's scheduled, tick it off" acts once).
+    pub acted: Vec<(Action, i64)>,
     tasks: Option<Vec<Value>>,
 }
 
@@ -63,6 +65,7 @@ impl<'t, 'a> Session<'t, 'a> {
             clock,
             before,
             state,
+            acted: Vec::new(),
             tasks: None,
         }
     }

@@ -47,10 +47,12 @@ pub(crate) fn strip_tail<'t>(tokens: &'t [Token], tails: &[&str]) -> &'t [Token]
     tokens
 }
 
-const PRIORITY_PHRASES: [(&str, Priority); 62] = [
+const PRIORITY_PHRASES: [(&str, Priority); 65] = [
     ("high priority", Priority::High),
     ("priority high", Priority::High),
     ("top priority", Priority::High),
+    ("top priorities", Priority::High),
+    ("priorities", Priority::High),
     ("highest priority", Priority::High),
     ("a priority", Priority::High),
     ("urgent", Priority::High),
@@ -96,6 +98,7 @@ const PRIORITY_PHRASES: [(&str, Priority); 62] = [
     ("if i have time", Priority::Low),
     ("nice to have", Priority::Low),
     ("can wait", Priority::Low),
+    ("could wait", Priority::Low),
     ("it can wait", Priority::Low),
     ("low", Priority::Low),
     ("p3", Priority::Low),
@@ -133,20 +136,19 @@ pub(crate) fn priority(tokens: &[Token]) -> Option<(Priority, Vec<Range<usize>>)
         let next = tokens.get(i + len).map(|t| t.key.as_str());
         let whole = tokens.len() == len;
         let last = i + len == tokens.len() || tokens[i + len - 1].stop.is_some();
+        let generic = matches!(
+            next,
+            Some("task" | "tasks" | "stuff" | "things" | "items" | "ones" | "one" | "todos")
+        );
         let accepted = if bare_level(phrase) {
             whole
                 || (phrase == "important" && last && !follows_article(tokens, i))
-                || matches!(next, Some("priority" | "prio"))
+                || matches!(next, Some("priority" | "prio" | "priorities"))
+                || generic
         } else {
             // "urgent care", "critical path": a level word before a noun is part of the title,
             // unless it ends the clause or a comma follows.
-            !matches!(phrase, "urgent" | "critical" | "crucial")
-                || last
-                || next.is_none()
-                || matches!(
-                    next,
-                    Some("task" | "tasks" | "stuff" | "things" | "items" | "ones" | "one" | "todos")
-                )
+            !matches!(phrase, "urgent" | "critical" | "crucial") || last || next.is_none() || generic
         };
         if !accepted {
             i += len;
