@@ -179,6 +179,11 @@ async fn apply(session: &mut Session<'_, '_>, action: Action, id: i64, change: &
                 arguments["priority"] = json!(priority.as_str());
             }
             if let Some(due) = change.due_at {
+                let due = if change.time_only {
+                    session.keep_day(id, due).await
+                } else {
+                    due
+                };
                 arguments["due_at"] = json!(due.to_rfc3339());
             }
             (UPDATE_TASK, arguments)

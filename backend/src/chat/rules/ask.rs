@@ -76,7 +76,6 @@ const PENDING: &[&str] = &[
     "incomplete",
     "unfinished",
     "outstanding",
-    "todo",
     "plate",
     "agenda",
     "undone",

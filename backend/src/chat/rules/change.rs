@@ -92,10 +92,14 @@ pub(crate) fn update(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     ) {
         Some(Value::Title(title)) => change.title = Some(title),
         Some(Value::Priority(level)) => change.priority = Some(level),
-        Some(Value::Due(at)) => change.due_at = Some(at),
-        Some(Value::Both(level, at)) => {
+        Some(Value::Due(at, time_only)) => {
+            change.due_at = Some(at);
+            change.time_only = time_only;
+        }
+        Some(Value::Both(level, at, time_only)) => {
             change.priority = Some(level);
             change.due_at = Some(at);
+            change.time_only = time_only;
         }
         None if rescheduling => change.due_unclear = true,
         None => return None,
@@ -123,11 +127,15 @@ fn due_statement(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     }
     let mut change = Change::default();
     match value_of(ctx, value, false, true)? {
-        Value::Due(due) => change.due_at = Some(due),
+        Value::Due(due, time_only) => {
+            change.due_at = Some(due);
+            change.time_only = time_only;
+        }
         Value::Priority(level) => change.priority = Some(level),
-        Value::Both(level, due) => {
+        Value::Both(level, due, time_only) => {
             change.priority = Some(level);
             change.due_at = Some(due);
+            change.time_only = time_only;
         }
         Value::Title(_) => return None,
     }
@@ -137,8 +145,9 @@ fn due_statement(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
 enum Value {
     Title(String),
     Priority(Priority),
-    Due(DateTime<Utc>),
-    Both(Priority, DateTime<Utc>),
+    /// A due date, and whether only its time was said.
+    Due(DateTime<Utc>, bool),
+    Both(Priority, DateTime<Utc>, bool),
 }
 
 /// What a value phrase sets: a date or priority when it says only that, else (when a title is
@@ -155,9 +164,9 @@ fn value_of(ctx: Context<'_>, value: &[Token], title: bool, due_expected: bool) 
     let level = slots::priority(value);
     if slots::is_modifier(value, due.as_ref(), level.as_ref()) {
         return Some(match (level, due) {
-            (Some((level, _)), Some(due)) => Value::Both(level, due.at),
+            (Some((level, _)), Some(due)) => Value::Both(level, due.at, due.time_only),
             (Some((level, _)), None) => Value::Priority(level),
-            (None, Some(due)) => Value::Due(due.at),
+            (None, Some(due)) => Value::Due(due.at, due.time_only),
             (None, None) => return None,
         });
     }

@@ -22,6 +22,7 @@ use crate::tasks::model::Priority;
 struct Modifier {
     priority: Option<Priority>,
     due_at: Option<DateTime<Utc>>,
+    time_only: bool,
 }
 
 enum Reading {
@@ -73,16 +74,17 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
             }
         }
     }
-    if commands.is_empty() {
+    if commands.is_empty() && !waiting.is_empty() {
         // A date or priority alone changes the task the conversation is about ("tomorrow at 5").
-        if let Some(modifier) = waiting.first() {
-            let change = Change {
-                priority: modifier.priority,
-                due_at: modifier.due_at,
-                ..Change::default()
-            };
-            commands.push(Command::new(Intent::Act(Action::Update, Target::Last, change), 0.6));
+        let mut change = Change::default();
+        for modifier in waiting {
+            change.priority = change.priority.or(modifier.priority);
+            if change.due_at.is_none() {
+                change.due_at = modifier.due_at;
+                change.time_only = modifier.time_only;
+            }
         }
+        commands.push(Command::new(Intent::Act(Action::Update, Target::Last, change), 0.6));
     }
     commands
 }
@@ -103,7 +105,10 @@ fn apply(command: &mut Command, modifier: Modifier) -> bool {
         }
         Intent::Act(Action::Update, _, change) => {
             change.priority = change.priority.or(modifier.priority);
-            change.due_at = change.due_at.or(modifier.due_at);
+            if change.due_at.is_none() {
+                change.due_at = modifier.due_at;
+                change.time_only = modifier.time_only;
+            }
             true
         }
         _ => false,
@@ -126,6 +131,7 @@ fn read(ctx: Context<'_>, clause: &[Token], awaiting: bool) -> Reading {
     if slots::is_modifier(clause, due.as_ref(), level.as_ref()) {
         return Reading::Modifier(Modifier {
             priority: level.map(|(level, _)| level),
+            time_only: due.as_ref().is_some_and(|found| found.time_only),
             due_at: due.map(|found| found.at),
         });
     }
@@ -325,6 +331,7 @@ fn undo_or_repair(ctx: Context<'_>, clause: &[Token], awaiting: bool) -> Option<
     if slots::is_modifier(rest, due.as_ref(), level.as_ref()) {
         let change = Change {
             priority: level.map(|(level, _)| level),
+            time_only: due.as_ref().is_some_and(|found| found.time_only),
             due_at: due.map(|found| found.at),
             ..Change::default()
         };

@@ -120,6 +120,9 @@ pub(crate) struct Change {
     /// A due date was asked for but not said clearly ("move it to later"): ask when.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub due_unclear: bool,
+    /// Only a time was said ("make it 11am"): it keeps the task's day when it has one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub time_only: bool,
 }
 
 impl Change {

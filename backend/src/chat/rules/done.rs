@@ -172,7 +172,13 @@ fn participle(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     let past = irregular_past(&last.key).is_some() || (last.key.ends_with("ed") && last.key.len() > 4);
     let linked = end >= 3 && matches!(tokens[end - 2].key.as_str(), "is" | "are" | "was" | "got" | "been");
     let possessive = end >= 2 && tokens[end - 2].key.ends_with("'s");
-    if !past || !(linked || possessive) {
+    // "dog food bought": a short clause ending in a participle ("I'm bored" is about the user).
+    let about_someone = matches!(
+        tokens[0].key.as_str(),
+        "i" | "you" | "we" | "he" | "she" | "they" | "it" | "that" | "this"
+    );
+    let bare = (2..=5).contains(&end) && !about_someone;
+    if !past || about_the_list(&last.key) || !(linked || possessive || bare) {
         return None;
     }
     let text = clean_phrase(span_text(ctx.message, &tokens[..end]));
@@ -194,9 +200,21 @@ fn past_tense(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     }
     let verb = tokens.get(start)?;
     let past = irregular_past(&verb.key).is_some() || (verb.key.ends_with("ed") && verb.key.len() > 4);
-    // Past forms of talking about the list itself are not news that a task is done.
-    let about_the_list = matches!(
-        verb.key.as_str(),
+    if !past || about_the_list(&verb.key) || tokens.len() - start < 2 {
+        return None;
+    }
+    let text = clean_phrase(span_text(ctx.message, &tokens[start..]));
+    Some(Intent::Act(
+        Action::Complete,
+        Target::Statement(text),
+        Change::default(),
+    ))
+}
+
+/// Past forms of talking about the list itself, or of a plan changing, are not news that a task is done.
+fn about_the_list(verb: &str) -> bool {
+    matches!(
+        verb,
         "added"
             | "created"
             | "deleted"
@@ -218,22 +236,10 @@ fn past_tense(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
             | "rescheduled"
             | "cancelled"
             | "canceled"
-            | "scheduled"
-            | "planned"
             | "left"
-            | "read"
             | "set"
             | "made"
-    );
-    if !past || about_the_list || tokens.len() - start < 2 {
-        return None;
-    }
-    let text = clean_phrase(span_text(ctx.message, &tokens[start..]));
-    Some(Intent::Act(
-        Action::Complete,
-        Target::Statement(text),
-        Change::default(),
-    ))
+    )
 }
 
 /// "delete X", "get rid of X", "X can go", "I don't need X anymore".

@@ -296,57 +296,17 @@ pub(crate) const TRAILING_FILLER: &[&str] = &[
 ];
 
 /// Words that carry no meaning when matching titles: "the milk thing", "the call with the bank one".
+#[rustfmt::skip]
+const STOP_WORDS: &[&str] = &[
+    "the", "a", "an", "my", "our", "your", "to", "for", "of", "with", "and", "or", "on", "in", "at", "about", "from",
+    "that", "this", "it", "is", "one", "ones", "thing", "things", "task", "tasks", "item", "items", "todo", "stuff",
+    "entry", "i", "me", "up", "some", "any", "please", "just", "be", "are", "was", "were", "not", "as", "by", "there",
+    "today", "yesterday", "now", "already", "finally", "earlier", "yay", "woohoo", "lol", "you", "we", "have", "has",
+    "been", "got",
+];
+
 pub(crate) fn is_stop_word(word: &str) -> bool {
-    matches!(
-        word,
-        "the"
-            | "a"
-            | "an"
-            | "my"
-            | "our"
-            | "your"
-            | "to"
-            | "for"
-            | "of"
-            | "with"
-            | "and"
-            | "or"
-            | "on"
-            | "in"
-            | "at"
-            | "about"
-            | "from"
-            | "that"
-            | "this"
-            | "it"
-            | "is"
-            | "one"
-            | "ones"
-            | "thing"
-            | "things"
-            | "task"
-            | "tasks"
-            | "item"
-            | "items"
-            | "todo"
-            | "stuff"
-            | "entry"
-            | "i"
-            | "me"
-            | "up"
-            | "some"
-            | "any"
-            | "please"
-            | "just"
-            | "be"
-            | "are"
-            | "was"
-            | "were"
-            | "not"
-            | "as"
-            | "by"
-            | "there"
-    )
+    STOP_WORDS.contains(&word)
 }
 
 /// Evening words: a time without am/pm near one of them is in the evening ("film at 8").

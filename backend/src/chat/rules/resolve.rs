@@ -18,9 +18,10 @@ pub(crate) const STATEMENT_MATCH: f32 = 0.75;
 /// Content words of a text, stemmed.
 pub(crate) fn stems(text: &str) -> Vec<String> {
     tokens(text)
-        .into_iter()
-        .filter(|t| !is_stop_word(&t.word) && t.word.chars().any(char::is_alphanumeric))
-        .map(|t| stem(&t.word))
+        .iter()
+        .flat_map(|t| t.word.split(['-', '/', '_']).map(str::to_string).collect::<Vec<_>>())
+        .filter(|word| !is_stop_word(word) && word.chars().any(char::is_alphanumeric))
+        .map(|word| stem(&word))
         .filter(|s| !s.is_empty())
         .collect()
 }

@@ -1,10 +1,12 @@
 //! One turn of the engine at work: the tools it calls, the task list it looked up (once), and
 //! the dialogue state it started from and leaves behind.
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
     command::{Action, Scope, Target},
+    dates,
     dialogue::{Dialogue, Pending},
     reply::{Clock, WHICH_TASK, which_one},
     resolve::{self, MATCH, STATEMENT_MATCH},
@@ -93,6 +95,21 @@ impl<'t, 'a> Session<'t, 'a> {
                 result["error"].as_str().unwrap_or("unknown error")
             ))),
         }
+    }
+
+    /// `at`'s time of day on the day task `id` is already due, if it has a due date: "make it
+    /// 11am" moves the time, not the day.
+    pub(crate) async fn keep_day(&mut self, id: i64, at: DateTime<Utc>) -> DateTime<Utc> {
+        let tasks = self.tasks().await.unwrap_or_default();
+        let current = tasks
+            .iter()
+            .find(|task| task["id"] == id)
+            .and_then(|task| task["due_at"].as_str())
+            .and_then(|raw| raw.parse::<DateTime<Utc>>().ok());
+        let Some(current) = current else { return at };
+        let zone = self.clock.timezone;
+        let day = current.with_timezone(&zone).date_naive();
+        dates::local_to_utc(day, at.with_timezone(&zone).time(), zone).unwrap_or(at)
     }
 
     /// Reverts the latest changing turn through the `undo` tool.
@@ -226,7 +243,12 @@ impl<'t, 'a> Session<'t, 'a> {
         }
         let mut ids = Vec::new();
         let mut candidates = Vec::new();
-        for phrase in phrases {
+        // "the presentation, yay": a phrase of no content words names nothing.
+        let phrases: Vec<&String> = phrases.iter().filter(|p| !resolve::stems(p).is_empty()).collect();
+        if phrases.is_empty() {
+            return Err(Unresolved::say(super::reply::WHICH_TASK));
+        }
+        for phrase in phrases.iter().copied() {
             let found: Vec<i64> = resolve::best(phrase, &tasks, MATCH, prefer)
                 .iter()
                 .filter_map(|task| task["id"].as_i64())

@@ -138,7 +138,7 @@ pub(crate) fn priority(tokens: &[Token]) -> Option<(Priority, Vec<Range<usize>>)
         let last = i + len == tokens.len() || tokens[i + len - 1].stop.is_some();
         let generic = matches!(
             next,
-            Some("task" | "tasks" | "stuff" | "things" | "items" | "ones" | "one" | "todos")
+            Some("task" | "tasks" | "stuff" | "thing" | "things" | "items" | "ones" | "one" | "todos")
         );
         let accepted = if bare_level(phrase) {
             whole
@@ -252,7 +252,7 @@ pub(crate) fn is_modifier(
 }
 
 /// Words people put in front of a title that are not part of it ("a task to", "a reminder to").
-const TITLE_LEADS: [&str; 35] = [
+const TITLE_LEADS: [&str; 40] = [
     "a new task to",
     "a new task",
     "new task",
@@ -278,6 +278,11 @@ const TITLE_LEADS: [&str; 35] = [
     "titled",
     "that says",
     "saying",
+    "to remember to",
+    "remember to",
+    "remind me to",
+    "do not forget to",
+    "not forget to",
     "to",
     "really",
     "also",
