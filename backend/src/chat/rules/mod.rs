@@ -117,3 +117,6 @@ pub fn decide(message: &str, now: DateTime<Utc>, timezone: Tz, dialogue: &Value)
 pub fn match_titles(phrase: &str, tasks: &[Value]) -> usize {
     resolve::best(phrase, tasks, resolve::MATCH, None).len()
 }
+
+#[cfg(test)]
+mod fuzz_tests;
