@@ -225,7 +225,10 @@ async fn not_found_is_said_and_changes_nothing(db: PgPool) {
     let app = TestApp::new(db.clone());
     let user = seeded(&app).await;
     let by_words = app.chat(&user, None, "delete the dentist task").await;
-    assert_eq!(tools_called(&by_words), ["list_tasks"]);
+    assert!(
+        tools_called(&by_words).iter().all(|tool| tool == "list_tasks"),
+        "only lookups (narrowed by the word, then every task for a typo): {by_words}"
+    );
     assert!(
         reply_text(&by_words).contains("couldn't find a task matching \"dentist\""),
         "{by_words}"

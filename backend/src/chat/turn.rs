@@ -66,16 +66,19 @@ pub struct TurnFailure {
 /// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
 pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
-    let conversation_id = match request.conversation_id {
-        Some(id) => store::conversation(db, user_id, id).await?.id,
-        None => store::create_conversation(db, user_id, &title_from(&message)).await?.id,
+    // An existing conversation is found (or is 404) by reading what the engine remembered in it.
+    let (conversation_id, dialogue) = match request.conversation_id {
+        Some(id) => (id, store::dialogue(db, user_id, id).await?),
+        None => {
+            let created = store::create_conversation(db, user_id, &title_from(&message)).await?;
+            (created.id, Value::Object(serde_json::Map::new()))
+        }
     };
     let history = bounded(store::latest_messages(db, user_id, conversation_id, HISTORY_MESSAGES).await?);
     let timezone = users::by_id(db, user_id)
         .await?
         .and_then(|user| user.timezone.parse().ok())
         .unwrap_or(Tz::UTC);
-    let dialogue = store::dialogue(db, user_id, conversation_id).await?;
     store::append_message(db, user_id, conversation_id, Role::User, &message, &[], None).await?;
     Ok(PreparedTurn {
         db: db.clone(),

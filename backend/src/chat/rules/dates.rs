@@ -132,7 +132,7 @@ pub(crate) fn local_to_utc(day: NaiveDate, time: NaiveTime, timezone: Tz) -> Opt
         .from_local_datetime(&local)
         .earliest()
         .or_else(|| {
-            let later = local.checked_add_signed(Duration::hours(1))?;
+            let later = local.checked_add_signed(Duration::try_hours(1)?)?;
             timezone.from_local_datetime(&later).earliest()
         })
         .map(|at| at.with_timezone(&Utc))

@@ -13,13 +13,10 @@ use super::{
 use crate::{chat::tools::LIST_TASKS, tasks::model::StatusFilter};
 
 pub(crate) async fn list(session: &mut Session<'_, '_>, query: Query) -> String {
-    let result = session
-        .call(LIST_TASKS, json!({ "status": query.status.as_str() }))
-        .await;
-    if let Some(problem) = tool_error(&result) {
-        return format!("I couldn't list your tasks: {problem}.");
-    }
-    let everything = result.as_array().cloned().unwrap_or_default();
+    let everything = match fetch(session, &query).await {
+        Ok(tasks) => tasks,
+        Err(problem) => return format!("I couldn't list your tasks: {problem}."),
+    };
     let clock = session.clock;
     let mut tasks: Vec<Value> = everything
         .iter()
@@ -61,6 +58,32 @@ pub(crate) async fn list(session: &mut Session<'_, '_>, query: Query) -> String 
         text.push_str(&clock.task_line(task));
     }
     text
+}
+
+/// The tasks a question is about: a question about words is narrowed in the database by its most
+/// telling word (all of them when that finds nothing close, for typos).
+async fn fetch(session: &mut Session<'_, '_>, query: &Query) -> Result<Vec<Value>, String> {
+    let status = query.status.as_str();
+    if let Some((words, term)) = query
+        .words
+        .as_ref()
+        .and_then(|words| Some((words, resolve::search_term(words)?)))
+    {
+        let result = session.call(LIST_TASKS, json!({ "status": status, "q": term })).await;
+        let narrowed = result.as_array().cloned().unwrap_or_default();
+        let wanted = resolve::stems(words);
+        if narrowed
+            .iter()
+            .any(|task| resolve::score(&wanted, task["title"].as_str().unwrap_or_default()).0 >= MATCH)
+        {
+            return Ok(narrowed);
+        }
+    }
+    let result = session.call(LIST_TASKS, json!({ "status": status })).await;
+    match tool_error(&result) {
+        Some(problem) => Err(problem),
+        None => Ok(result.as_array().cloned().unwrap_or_default()),
+    }
 }
 
 /// "high-priority pending tasks due next week matching "bike"".

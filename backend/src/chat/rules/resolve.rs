@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::{
-    lexicon::is_stop_word,
-    text::{stem, tokens},
+    lexicon::{expansion, is_stop_word},
+    text::{normalise, stem},
 };
 
 /// Lowest score for a phrase to name a task.
@@ -17,13 +17,39 @@ pub(crate) const STATEMENT_MATCH: f32 = 0.75;
 
 /// Content words of a text, stemmed.
 pub(crate) fn stems(text: &str) -> Vec<String> {
-    tokens(text)
-        .iter()
-        .flat_map(|t| t.word.split(['-', '/', '_']).map(str::to_string).collect::<Vec<_>>())
+    text.split_whitespace()
+        .map(normalise)
+        .flat_map(|word| {
+            // "what's" and "thank-you" match as their parts.
+            let parts: Vec<String> = match expansion(&word) {
+                Some(words) => words.iter().map(|w| (*w).to_string()).collect(),
+                None => word.split(['-', '/', '_']).map(str::to_string).collect(),
+            };
+            parts
+        })
         .filter(|word| !is_stop_word(word) && word.chars().any(char::is_alphanumeric))
         .map(|word| stem(&word))
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// The most telling word of `phrase` as the database can search it (the part of its longest
+/// content word that its stem keeps: "groceries" → "grocer"), to narrow a lookup.
+pub(crate) fn search_term(phrase: &str) -> Option<String> {
+    phrase
+        .split_whitespace()
+        .map(normalise)
+        .filter(|word| !is_stop_word(word) && expansion(word).is_none())
+        .map(|word| {
+            let stemmed = stem(&word);
+            word.chars()
+                .zip(stemmed.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect::<String>()
+        })
+        .filter(|prefix| prefix.chars().count() >= 3)
+        .max_by_key(|prefix| prefix.chars().count())
 }
 
 fn word_score(wanted: &str, title_word: &str) -> f32 {
@@ -38,7 +64,10 @@ fn word_score(wanted: &str, title_word: &str) -> f32 {
     if short.chars().count() >= 3 && long.starts_with(short) {
         return 0.9;
     }
-    if short.chars().count() >= 4 {
+    // A typo keeps the first letter and about the length; only then is the edit distance worth computing.
+    let close =
+        short.len() >= 4 && long.len() - short.len() <= 2 && short.as_bytes().first() == long.as_bytes().first();
+    if close {
         let similarity = strsim::normalized_damerau_levenshtein(wanted, title_word) as f32;
         if similarity >= 0.75 {
             return similarity * 0.9;
@@ -138,6 +167,13 @@ mod tests {
         assert_eq!(titles("took out the trash", &list), ["Take out the trash"]);
         assert_eq!(titles("quartely reprot", &list), ["Write quarterly report"]);
         assert!(titles("dentist", &list).is_empty());
+    }
+
+    #[test]
+    fn lookups_are_narrowed_by_the_longest_word_as_searchable_text() {
+        assert_eq!(search_term("the groceries thing").as_deref(), Some("grocer"));
+        assert_eq!(search_term("took out the trash").as_deref(), Some("trash"));
+        assert_eq!(search_term("it"), None);
     }
 
     #[test]

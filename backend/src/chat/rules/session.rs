@@ -97,6 +97,27 @@ impl<'t, 'a> Session<'t, 'a> {
         }
     }
 
+    /// The tasks to look for `phrase` among: those the database finds by its most telling word
+    /// (a small result for a user with many tasks), or every task when that finds none close
+    /// enough (a typo, or a word form the search misses).
+    pub(crate) async fn tasks_for(&mut self, phrase: &str, floor: f32) -> Result<Vec<Value>, Unresolved> {
+        if let Some(tasks) = &self.tasks {
+            return Ok(tasks.clone());
+        }
+        if let Some(term) = resolve::search_term(phrase) {
+            let result = self
+                .turn
+                .call_tool(LIST_TASKS, json!({ "status": "all", "q": term }))
+                .await;
+            if let Some(narrowed) = result.as_array()
+                && !resolve::best(phrase, narrowed, floor, None).is_empty()
+            {
+                return Ok(narrowed.clone());
+            }
+        }
+        self.tasks().await
+    }
+
     /// `at`'s time of day on the day task `id` is already due, if it has a due date: "make it
     /// 11am" moves the time, not the day.
     pub(crate) async fn keep_day(&mut self, id: i64, at: DateTime<Utc>) -> DateTime<Utc> {
@@ -172,7 +193,7 @@ impl<'t, 'a> Session<'t, 'a> {
             Target::All(scope) => self.all(action, *scope).await,
             Target::Words(phrases) => self.by_words(action, phrases).await,
             Target::Statement(text) => {
-                let tasks = self.tasks().await?;
+                let tasks = self.tasks_for(text, STATEMENT_MATCH).await?;
                 let found: Vec<i64> = resolve::best(text, &tasks, STATEMENT_MATCH, Some(false))
                     .iter()
                     .filter(|task| task["completed"] == false)
@@ -229,7 +250,12 @@ impl<'t, 'a> Session<'t, 'a> {
     }
 
     async fn by_words(&mut self, action: Action, phrases: &[String]) -> Result<Resolved, Unresolved> {
-        let tasks = self.tasks().await?;
+        let joined = phrases.join(" ");
+        let tasks = if phrases.len() == 1 {
+            self.tasks_for(&joined, MATCH).await?
+        } else {
+            self.tasks().await?
+        };
         let prefer = action.prefers_completed();
         // "salt and pepper" may be one task's title: the whole phrase first.
         if phrases.len() > 1 {
