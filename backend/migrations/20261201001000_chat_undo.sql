@@ -18,6 +18,8 @@ create table task_changes (
 
 -- "The latest turn of this conversation that can still be undone".
 create index task_changes_latest_idx on task_changes (user_id, conversation_id, id desc) where undone_at is null;
+-- "When did the journal last see this task": a change since then was made elsewhere.
+create index task_changes_task_idx on task_changes (user_id, task_id);
 
 -- What the embedded engine remembers between turns: the list it last showed, the tasks it last
 -- touched, and a question it is waiting to hear the answer to.

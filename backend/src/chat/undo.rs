@@ -107,10 +107,19 @@ pub async fn undo_last_turn(db: &PgPool, user_id: Uuid, conversation_id: Option<
             Err(Error::NotFound(_)) => None,
             Err(err) => return Err(err),
         };
-        // A task changed again after this turn (in the app, or by a later turn already undone
-        // differently) is left alone rather than overwritten.
-        let untouched_since = handled.contains(&change.task_id)
-            || current.as_ref().is_none_or(|task| task.updated_at <= change.created_at);
+        // A task changed since the journal last saw it (in the app, say) is left alone rather
+        // than overwritten; the journal's own events are its changes and earlier undos.
+        let last_seen = sqlx::query_scalar!(
+            r#"select max(greatest(created_at, coalesce(undone_at, created_at))) as "last_seen"
+               from task_changes where user_id = $1 and task_id = $2"#,
+            user_id,
+            change.task_id,
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .unwrap_or(change.created_at);
+        let untouched_since =
+            handled.contains(&change.task_id) || current.as_ref().is_none_or(|task| task.updated_at <= last_seen);
         handled.insert(change.task_id);
         let before = change.before.as_ref().map(|before| &before.0);
         let outcome = match (change.action.as_str(), current, before) {

@@ -186,9 +186,9 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<T
 pub async fn restore(db: impl PgExecutor<'_>, task: &Task) -> Result<Option<Task>> {
     let restored = sqlx::query_as!(
         Task,
-        r#"insert into tasks (id, user_id, title, description, completed, priority, due_at, created_at)
+        r#"insert into tasks (id, user_id, title, description, completed, priority, due_at, created_at, updated_at)
            overriding system value
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            on conflict (id) do nothing
            returning id, user_id, title, description, completed, priority as "priority: Priority",
                      due_at, created_at, updated_at"#,
@@ -200,6 +200,7 @@ pub async fn restore(db: impl PgExecutor<'_>, task: &Task) -> Result<Option<Task
         task.priority as Priority,
         task.due_at,
         task.created_at,
+        task.updated_at,
     )
     .fetch_optional(db)
     .await?;
