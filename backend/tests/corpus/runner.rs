@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::common::{TestApp, chat::tools_called};
+use crate::common::{Session, TestApp, chat::tools_called};
 
 const CORPUS: &str = include_str!("chat.json");
 
@@ -197,9 +197,12 @@ impl Corpus {
                 TestApp::with_args(db.clone(), &args)
             }
         };
+        // One user for every case (a signup hashes a password, the slow part of a case); each case
+        // starts from no tasks and no conversations, with ids from 1, in its own timezone.
+        let user = app.signup("corpus@example.com").await;
         let mut outcomes = Vec::new();
         for case in &self.cases {
-            outcomes.push(run_case(&app, &db, case).await);
+            outcomes.push(run_case(&app, &db, &user, case).await);
         }
         Report {
             engine: match engine {
@@ -211,8 +214,8 @@ impl Corpus {
     }
 }
 
-async fn run_case(app: &TestApp, db: &PgPool, case: &Case) -> Outcome {
-    sqlx::query("truncate users, tasks, conversations, messages, task_changes restart identity cascade")
+async fn run_case(app: &TestApp, db: &PgPool, user: &Session, case: &Case) -> Outcome {
+    sqlx::query("truncate tasks, conversations, messages, task_changes restart identity cascade")
         .execute(db)
         .await
         .expect("reset between cases");
@@ -220,9 +223,12 @@ async fn run_case(app: &TestApp, db: &PgPool, case: &Case) -> Outcome {
     let tz: Tz = tz_name
         .parse()
         .unwrap_or_else(|_| panic!("{}: unknown timezone {tz_name}", case.id));
-    let user = app
-        .signup_in(&format!("{}@corpus.example", case.id.to_lowercase()), &tz_name)
-        .await;
+    sqlx::query("update users set timezone = $1 where id = $2")
+        .bind(&tz_name)
+        .bind(user.user_id)
+        .execute(db)
+        .await
+        .expect("the case's timezone");
     let now = Utc::now();
     let mut seeded = Vec::new();
     for seed in &case.tasks {
@@ -240,7 +246,7 @@ async fn run_case(app: &TestApp, db: &PgPool, case: &Case) -> Outcome {
         if let Some(id) = conversation {
             body["conversation_id"] = json!(id);
         }
-        let response = app.chat_raw(&user, body).await;
+        let response = app.chat_raw(user, body).await;
         if !response.status.is_success() {
             problems.push(format!(
                 "turn {} {say:?}: HTTP {}: {}",

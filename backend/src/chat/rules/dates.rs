@@ -66,7 +66,8 @@ pub(crate) fn find(tokens: &[Token], now: DateTime<Utc>, timezone: Tz) -> Option
     let mut exact = None;
     let mut i = 0;
     while i < tokens.len() {
-        if tokens[i].quoted {
+        // "every friday" repeats; it is not one due date (and stays in the title).
+        if tokens[i].quoted || (i > 0 && matches!(tokens[i - 1].key.as_str(), "every" | "each")) {
             i += 1;
             continue;
         }

@@ -71,7 +71,12 @@ pub(crate) fn complete_or_reopen(ctx: Context<'_>, tokens: &[Token]) -> Option<I
                     Change::default(),
                 ));
             }
-            if longest_at(rest, i, DONE).is_some_and(|n| i + n == rest.len()) {
+            // "mark the invoice as sent", "mark the bill as paid"
+            let as_participle = i + 2 == rest.len()
+                && rest[i].key == "as"
+                && (irregular_past(&rest[i + 1].key).is_some() || rest[i + 1].key.ends_with("ed"))
+                && !about_the_list(&rest[i + 1].key);
+            if as_participle || longest_at(rest, i, DONE).is_some_and(|n| i + n == rest.len()) {
                 return Some(Intent::Act(
                     Action::Complete,
                     target(ctx.message, &rest[..i]),
@@ -168,10 +173,20 @@ fn participle(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     while end > 0 && matches!(tokens[end - 1].key.as_str(), "now" | "already" | "finally" | "too") {
         end -= 1;
     }
-    let last = tokens.get(end.checked_sub(1)?)?;
-    let past = irregular_past(&last.key).is_some() || (last.key.ends_with("ed") && last.key.len() > 4);
-    let linked = end >= 3 && matches!(tokens[end - 2].key.as_str(), "is" | "are" | "was" | "got" | "been");
-    let possessive = end >= 2 && tokens[end - 2].key.ends_with("'s");
+    // "photos picked up": the particle belongs to the participle.
+    let verb_at = match tokens.get(end.checked_sub(1)?)?.key.as_str() {
+        "up" | "out" | "off" | "down" | "back" | "in" | "away" if end >= 2 => end - 2,
+        _ => end - 1,
+    };
+    let last = &tokens[verb_at];
+    // "the windows are clean": a few adjectives say a chore is done.
+    let done_state = matches!(
+        last.key.as_str(),
+        "clean" | "tidy" | "ready" | "sorted" | "empty" | "done" | "finished"
+    );
+    let past = done_state || irregular_past(&last.key).is_some() || (last.key.ends_with("ed") && last.key.len() > 4);
+    let linked = verb_at >= 2 && matches!(tokens[verb_at - 1].key.as_str(), "is" | "are" | "was" | "got" | "been");
+    let possessive = verb_at >= 1 && tokens[verb_at - 1].key.ends_with("'s");
     // "dog food bought": a short clause ending in a participle ("I'm bored" is about the user).
     let about_someone = matches!(
         tokens[0].key.as_str(),

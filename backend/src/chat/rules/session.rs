@@ -10,6 +10,7 @@ use super::{
     dialogue::{Dialogue, Pending},
     reply::{Clock, WHICH_TASK, which_one},
     resolve::{self, MATCH, STATEMENT_MATCH},
+    write::is_task_verb,
 };
 use crate::chat::{
     agent::Turn,
@@ -194,11 +195,31 @@ impl<'t, 'a> Session<'t, 'a> {
             Target::Words(phrases) => self.by_words(action, phrases).await,
             Target::Statement(text) => {
                 let tasks = self.tasks_for(text, STATEMENT_MATCH).await?;
-                let found: Vec<i64> = resolve::best(text, &tasks, STATEMENT_MATCH, Some(false))
-                    .iter()
-                    .filter(|task| task["completed"] == false)
-                    .filter_map(|task| task["id"].as_i64())
-                    .collect();
+                let pending = |found: Vec<&Value>| -> Vec<i64> {
+                    found
+                        .iter()
+                        .filter(|task| task["completed"] == false)
+                        .filter_map(|task| task["id"].as_i64())
+                        .collect()
+                };
+                let mut found = pending(resolve::best(text, &tasks, STATEMENT_MATCH, Some(false)));
+                if found.is_empty() {
+                    // "I bought the milk" and a task titled "Milk": without the verb, but only for
+                    // titles that have none ("Email the bank" is not done by calling it).
+                    let object = text.split_once(' ').map_or("", |(_, rest)| rest);
+                    let verbless: Vec<Value> = tasks
+                        .iter()
+                        .filter(|task| {
+                            let title = task["title"].as_str().unwrap_or_default();
+                            !title
+                                .split_whitespace()
+                                .next()
+                                .is_some_and(|w| is_task_verb(&w.to_lowercase()))
+                        })
+                        .cloned()
+                        .collect();
+                    found = pending(resolve::best(object, &verbless, STATEMENT_MATCH, Some(false)));
+                }
                 match found.as_slice() {
                     [] => Err(Unresolved::say(format!(
                         "I couldn't find a pending task like \"{text}\", so I left your list as it is."
