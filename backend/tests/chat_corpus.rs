@@ -10,6 +10,8 @@
 
 mod common;
 
+#[path = "corpus/checks.rs"]
+mod checks;
 #[path = "corpus/runner.rs"]
 mod runner;
 

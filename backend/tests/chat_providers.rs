@@ -67,6 +67,8 @@ async fn replay(db: PgPool, name: &str) -> (TestApp, Session, MockServer, Fixtur
             .await;
     }
     let streamed = matches!(fixture.responses.first(), Some(Recorded::Sse(_)));
+    // The recorded llama.cpp exchange took two steps; the others end well within the default.
+    let steps = if name.starts_with("llamacpp") { "2" } else { "6" };
     let base = format!("{}/v1", server.uri());
     let args = [
         "--llm-provider",
@@ -81,6 +83,8 @@ async fn replay(db: PgPool, name: &str) -> (TestApp, Session, MockServer, Fixtur
         "10",
         "--llm-stream",
         if streamed { "true" } else { "false" },
+        "--llm-max-steps",
+        steps,
     ];
     let app = TestApp::with_args(db, &args);
     let user = app.signup_in("provider@example.com", "Europe/Madrid").await;
@@ -322,4 +326,30 @@ async fn arguments_cut_off_by_the_length_limit_are_refused(db: PgPool) {
     );
     assert_eq!(text(&reply), "Sorry, I ran out of room. Please say it again.");
     assert_eq!(requests(&server).await.len(), 2);
+}
+
+#[sqlx::test]
+async fn llama_cpp_recorded_here_writes_nothing_from_wrong_arguments(db: PgPool) {
+    let (app, user, server, _) = replay(db.clone(), "llamacpp-recorded").await;
+    let reply = app.chat(&user, None, "Add a task to buy groceries").await;
+    assert_eq!(tools_called(&reply), ["add_task", "add_task"]);
+    for call in reply["tool_calls"].as_array().into_iter().flatten() {
+        assert!(
+            call["result"]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("invalid arguments")),
+            "{call}"
+        );
+    }
+    assert!(
+        tasks(&db).await.is_empty(),
+        "a date that is not a date, an empty title: nothing written"
+    );
+    assert!(text(&reply).contains("stopped after 2 steps"), "{reply}");
+    let streamed: Vec<Option<bool>> = requests(&server).await.iter().map(|r| r["stream"].as_bool()).collect();
+    assert_eq!(
+        streamed,
+        [Some(true), Some(false), Some(true), Some(false)],
+        "each empty stream is asked again whole"
+    );
 }

@@ -1,4 +1,4 @@
-//! The embedded rules engine end to end: each SPEC.md command in a fresh conversation on a seeded
+//! The embedded rules engine end to end: each of the contract's commands in a fresh conversation on a seeded
 //! user, checked by the tool calls it made AND by the database afterwards; multi-turn references,
 //! ambiguity, relative dates in the user's timezone, isolation between users, and persistence.
 

@@ -16,7 +16,7 @@ use super::{
     tools::ToolBox,
 };
 
-/// What a turn streams while it runs (SPEC.md: `tool_call`, `tool_result`, `delta`).
+/// What a turn streams while it runs (docs/contract.md: `tool_call`, `tool_result`, `delta`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
     ToolCall { id: String, tool: String, arguments: Value },

@@ -1,4 +1,4 @@
-//! The stateless request cycle (SPEC.md): load the history, store the user message, run the agent,
+//! The stateless request cycle (docs/contract.md): load the history, store the user message, run the agent,
 //! store the reply with its tool calls. Any replica can serve any turn; a restart loses nothing.
 
 use std::time::Duration;

@@ -11,74 +11,25 @@ use super::{
 };
 use crate::tasks::model::StatusFilter;
 
+#[rustfmt::skip]
 const TASK_CUES: &[&str] = &[
-    "finish",
-    "priorities",
-    "deadline",
-    "task",
-    "tasks",
-    "todo",
-    "todos",
-    "list",
-    "pending",
-    "done",
-    "completed",
-    "complete",
-    "finished",
-    "due",
-    "overdue",
-    "priority",
-    "urgent",
-    "important",
-    "left",
-    "remaining",
-    "open",
-    "outstanding",
-    "agenda",
-    "plate",
-    "deadline",
-    "deadlines",
-    "today",
-    "tomorrow",
-    "week",
-    "weekend",
-    "items",
-    "reminders",
-    "late",
-    "upcoming",
-    "unfinished",
-    "incomplete",
-    "accomplished",
-    "about",
-    "scheduled",
-    "soon",
-    "status",
-    "my",
+    "finish", "priorities", "deadline", "task", "tasks", "todo", "todos", "list", "pending", "done", "completed",
+    "complete", "finished", "due", "overdue", "priority", "urgent", "important", "left", "remaining", "open",
+    "outstanding", "agenda", "plate", "deadline", "deadlines", "today", "tomorrow", "week", "weekend", "items",
+    "reminders", "late", "upcoming", "unfinished", "incomplete", "accomplished", "about", "scheduled", "soon",
+    "status", "my",
 ];
 
 /// Cues that say "when" but not "my list".
 const WEAK_CUES: &[&str] = &["today", "tomorrow", "week", "weekend", "soon", "upcoming", "my"];
 
+#[rustfmt::skip]
 const COMPLETED: &[&str] = &[
-    "completed",
-    "complete",
-    "done",
-    "finished",
-    "accomplished",
-    "ticked",
-    "checked",
+    "completed", "complete", "done", "finished", "accomplished", "ticked", "checked",
 ];
+#[rustfmt::skip]
 const PENDING: &[&str] = &[
-    "pending",
-    "left",
-    "remaining",
-    "open",
-    "incomplete",
-    "unfinished",
-    "outstanding",
-    "plate",
-    "agenda",
-    "undone",
+    "pending", "left", "remaining", "open", "incomplete", "unfinished", "outstanding", "plate", "agenda", "undone",
 ];
 
 /// A question about the list, or about one task's status.

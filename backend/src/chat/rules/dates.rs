@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 
 use super::{
     lexicon::{is_evening_word, is_morning_word},
+    slots::phrase_at,
     text::{Token, number},
 };
 
@@ -165,15 +166,6 @@ pub(crate) fn unreadable(tokens: &[Token]) -> Option<Range<usize>> {
 
 fn key(tokens: &[Token], i: usize) -> Option<&str> {
     tokens.get(i).filter(|t| !t.quoted).map(|t| t.key.as_str())
-}
-
-fn phrase_at(tokens: &[Token], i: usize, phrase: &str) -> Option<usize> {
-    let words: Vec<&str> = phrase.split(' ').collect();
-    words
-        .iter()
-        .enumerate()
-        .all(|(k, want)| key(tokens, i + k) == Some(want))
-        .then_some(words.len())
 }
 
 /// A day: today, tomorrow, weekdays, "next week", month-day dates, ISO dates. The optional time is
