@@ -3,6 +3,7 @@
 //! `turn`: whole `POST /api/{user}/chat` turns through the router on a real PostgreSQL (history
 //! load, tool calls, storing the reply); it runs when `DATABASE_URL` names a server where it may
 //! create and drop a scratch database.
+#![allow(clippy::expect_used, reason = "a benchmark whose setup fails should stop loudly")]
 
 use axum::{
     body::Body,
@@ -13,8 +14,9 @@ use chrono_tz::Tz;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use service_kit::config::LoadConfig;
 use sqlx::{Connection, PgConnection, PgPool};
-use todo_backend::{AppState, chat::rules, config::Config, router};
+use todo_backend::{AppState, Config, router, rules_engine};
 use tower::ServiceExt;
 
 const MESSAGES: [&str; 6] = [
@@ -60,8 +62,8 @@ fn decision(c: &mut Criterion) {
     for message in MESSAGES {
         group.bench_function(message, |b| {
             b.iter(|| {
-                let commands = rules::decide(message, now, Tz::Europe__Berlin, &dialogue);
-                let matches = rules::match_titles(message, &tasks);
+                let commands = rules_engine::decide(message, now, Tz::Europe__Berlin, &dialogue);
+                let matches = rules_engine::match_titles(message, &tasks);
                 std::hint::black_box((commands, matches))
             });
         });
@@ -123,8 +125,8 @@ async fn setup(server_url: &str) -> anyhow::Result<Bench> {
     Ok(Bench {
         router,
         uri: format!("/api/{user_id}/chat"),
-        token: body["token"].as_str().unwrap_or_default().to_string(),
-        admin_url: server_url.to_string(),
+        token: body["token"].as_str().unwrap_or_default().to_owned(),
+        admin_url: server_url.to_owned(),
         name,
     })
 }

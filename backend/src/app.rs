@@ -6,22 +6,12 @@ use anyhow::Context;
 use axum::{
     BoxError, Router,
     error_handling::HandleErrorLayer,
-    extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
-    http::Response,
-    middleware,
-    response::IntoResponse,
+    extract::{DefaultBodyLimit, FromRef},
 };
 use secrecy::ExposeSecret;
+use service_kit::{Lifecycle, server::Server};
 use sqlx::{PgPool, postgres::PgConnectOptions, postgres::PgPoolOptions};
-use tokio::net::TcpListener;
 use tower::ServiceBuilder;
-use tower_http::{
-    catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    trace::TraceLayer,
-};
-use tracing::{Span, field::Empty};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -31,14 +21,13 @@ use crate::{
     config::Config,
     error::Error,
     health,
-    lifecycle::Lifecycle,
     metrics::{self, Metrics},
     openapi::{self, ApiDoc, ApiDocument},
     tasks,
 };
 
-/// Largest request body accepted (SPEC.md): 64 KiB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest request body accepted (docs/contract.md): 64 KiB.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long start-up keeps retrying an unreachable database before giving up.
 const DATABASE_STARTUP_RETRY: Duration = Duration::from_secs(60);
 /// How often the login limiter forgets recovered keys.
@@ -47,21 +36,21 @@ const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Everything handlers share; sub-states are reached with `State<T>` through `FromRef`.
 #[derive(Debug, Clone, FromRef)]
 pub struct AppState {
-    pub db: PgPool,
-    pub tokens: Arc<TokenKeys>,
-    pub login_limiter: LoginLimiter,
-    pub client_addresses: ClientAddressPolicy,
+    pub(crate) db: PgPool,
+    pub(crate) tokens: Arc<TokenKeys>,
+    pub(crate) login_limiter: LoginLimiter,
+    pub(crate) client_addresses: ClientAddressPolicy,
     pub lifecycle: Lifecycle,
-    pub metrics: Arc<Metrics>,
-    pub openapi: ApiDocument,
-    pub request_timeout: RequestTimeout,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) openapi: ApiDocument,
+    pub(crate) request_timeout: RequestTimeout,
     /// The chat engine `LLM_PROVIDER` chose.
-    pub chat: Arc<Engine>,
+    pub(crate) chat: Arc<Engine>,
 }
 
 /// Per-request time limit.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub Duration);
+pub(crate) struct RequestTimeout(pub Duration);
 
 impl AppState {
     pub fn new(db: PgPool, config: &Config) -> anyhow::Result<Self> {
@@ -100,7 +89,7 @@ fn api_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
 }
 
 /// The OpenAPI document of exactly the routes that [`router`] serves.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     let (bounded, chat) = api_routes();
     bounded.merge(chat).split_for_parts().1
 }
@@ -112,115 +101,54 @@ pub fn router(state: AppState) -> Router {
     let timed = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
         .timeout(timeout);
-    let routes = bounded.split_for_parts().0.layer(timed).merge(chat.split_for_parts().0);
-    // Outermost first: the request id exists before the trace span, which wraps everything else.
-    let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_response(record_response),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(CatchPanicLayer::custom(|_| {
-            Error::Internal(anyhow::anyhow!("handler panicked")).into_response()
-        }))
-        .layer(CompressionLayer::new());
-    routes
+    let http_metrics = state.metrics.http();
+    let routes = bounded
+        .split_for_parts()
+        .0
+        .layer(timed)
+        .merge(chat.split_for_parts().0)
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware)
-        .with_state(state)
+        .with_state(state);
+    service_kit::http::observed::<Error, _>(routes, http_metrics)
 }
 
-fn request_span(request: &Request) -> Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str);
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .and_then(|id| id.header_value().to_str().ok())
-        .unwrap_or_default();
-    tracing::info_span!(
-        "http_request",
-        method = %request.method(),
-        route,
-        request_id,
-        status = Empty,
-        latency_ms = Empty,
-    )
-}
-
-fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
-    span.record("status", response.status().as_u16());
-    span.record("latency_ms", u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
-    tracing::info!("request finished");
-}
-
-/// A bound, ready-to-run server: database migrated, listener open.
+/// A bound, ready-to-run server: database migrated, listener open. Built and run through
+/// [`service_kit::Service`].
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
+    server: Server,
     state: AppState,
-    grace: Duration,
 }
 
-impl Application {
+impl service_kit::Service for Application {
+    type Config = Config;
+
     /// Connects to the database (retrying while it starts), runs migrations, binds the listener.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    async fn build(config: Config) -> anyhow::Result<Self> {
+        tracing::info!(llm_provider = ?config.llm_provider, "chat engine");
         let db = connect_and_migrate(&config).await?;
-        let address = config.bind_address();
-        let listener = TcpListener::bind(&address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
-        Ok(Self {
-            listener,
-            state: AppState::new(db, &config)?,
-            grace: config.shutdown_grace(),
-        })
+        let state = AppState::new(db.clone(), &config)?;
+        let server = Server::bind(
+            &config.bind_address(),
+            router(state.clone()),
+            state.lifecycle.clone(),
+            config.shutdown_grace(),
+        )
+        .await?
+        // Every request has finished, so every connection is back in the pool.
+        .after_drain(async move { db.close().await });
+        Ok(Self { server, state })
     }
 
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.server.local_addr()
     }
 
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
-    /// Serves until `shutdown` resolves; then readiness turns 503, the listener closes, and
-    /// in-flight requests get the grace period to finish.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, state, grace } = self;
-        let lifecycle = state.lifecycle.clone();
-        spawn_limiter_purge(state.login_limiter.clone(), lifecycle.clone());
-        let db = state.db.clone();
-        let trigger = lifecycle.clone();
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        tracing::info!(address = %listener.local_addr()?, "listening");
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            trigger.begin_shutdown();
-            tracing::info!(grace_secs = grace.as_secs(), "draining in-flight requests");
-        });
-        let deadline = async {
-            lifecycle.shutdown_started().await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            result = server => {
-                result.context("server error")?;
-                // Every request has finished, so every connection is back in the pool.
-                db.close().await;
-            }
-            () = deadline => tracing::warn!("grace period over; exiting with requests still in flight"),
-        }
-        tracing::info!("stopped");
-        Ok(())
+    async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        spawn_limiter_purge(self.state.login_limiter.clone(), self.state.lifecycle.clone());
+        self.server.run_until_stopped(shutdown).await
     }
 }
 

@@ -1,12 +1,14 @@
-//! Typed configuration, read once at start from flags or environment variables (SPEC.md).
+//! Typed configuration, read once at start from flags or environment variables (docs/contract.md).
+//! Loading, and errors that never echo a value, come from `service_kit::config::LoadConfig`.
 
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum, error::ContextKind, error::ContextValue, error::ErrorKind};
+use clap::{Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
+use service_kit::config::{Logging, Rule};
 
 /// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
-pub const MIN_AUTH_SECRET_BYTES: usize = 32;
+pub(crate) const MIN_AUTH_SECRET_BYTES: usize = 32;
 
 /// Runtime configuration of `todo-backend`.
 #[derive(Debug, Clone, Parser)]
@@ -18,142 +20,103 @@ pub const MIN_AUTH_SECRET_BYTES: usize = 32;
 pub struct Config {
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_secret)]
-    pub database_url: SecretString,
+    pub(crate) database_url: SecretString,
 
     /// Key that signs session tokens (HS256); at least 32 bytes.
     #[arg(long, env = "AUTH_SECRET", hide_env_values = true, value_parser = parse_auth_secret)]
-    pub auth_secret: SecretString,
+    pub(crate) auth_secret: SecretString,
 
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "0.0.0.0")]
-    pub host: String,
+    pub(crate) host: String,
 
     /// Port to listen on (0 picks a free port).
     #[arg(long, env = "PORT", default_value_t = 8000)]
-    pub port: u16,
+    pub(crate) port: u16,
 
     /// Which agent engine answers chat messages.
     #[arg(long, env = "LLM_PROVIDER", value_enum, default_value_t = LlmProvider::Rules)]
-    pub llm_provider: LlmProvider,
+    pub(crate) llm_provider: LlmProvider,
 
     /// Base URL of an OpenAI-compatible Chat Completions API.
     #[arg(long, env = "LLM_BASE_URL", default_value = "https://api.openai.com/v1")]
-    pub llm_base_url: String,
+    pub(crate) llm_base_url: String,
 
     /// Model name sent to the LLM provider.
     #[arg(long, env = "LLM_MODEL", default_value = "gpt-4o-mini")]
-    pub llm_model: String,
+    pub(crate) llm_model: String,
 
     /// API key for the LLM provider.
     #[arg(long, env = "LLM_API_KEY", hide_env_values = true, value_parser = parse_secret)]
-    pub llm_api_key: Option<SecretString>,
+    pub(crate) llm_api_key: Option<SecretString>,
 
     /// Seconds one request to the LLM may take, streaming included.
     #[arg(long, env = "LLM_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
-    pub llm_timeout_secs: u64,
+    pub(crate) llm_timeout_secs: u64,
 
     /// Model round trips per chat turn before the agent stops and says so.
     #[arg(long, env = "LLM_MAX_STEPS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=50))]
-    pub llm_max_steps: u64,
+    pub(crate) llm_max_steps: u64,
 
     /// Retries of an LLM request after 429, 5xx or a connection failure.
     #[arg(long, env = "LLM_MAX_RETRIES", default_value_t = 3)]
-    pub llm_max_retries: usize,
+    pub(crate) llm_max_retries: usize,
 
     /// First retry delay in milliseconds (doubles per retry; a `Retry-After` header wins).
     #[arg(long, env = "LLM_RETRY_BACKOFF_MS", default_value_t = 500)]
-    pub llm_retry_backoff_ms: u64,
+    pub(crate) llm_retry_backoff_ms: u64,
 
     /// Ask the LLM to stream its answer (deltas reach the browser as they are generated).
     #[arg(long, env = "LLM_STREAM", default_value_t = true, action = clap::ArgAction::Set)]
-    pub llm_stream: bool,
+    pub(crate) llm_stream: bool,
 
-    /// Log output: `json` (one object per line) or `pretty`.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
-    pub log_format: LogFormat,
-
-    /// Log filter in `tracing` directive syntax.
-    #[arg(long = "log-filter", env = "RUST_LOG", default_value = "info")]
-    pub log_filter: String,
+    #[command(flatten)]
+    pub(crate) logging: Logging,
 
     /// Seconds that in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
-    pub shutdown_grace_secs: u64,
+    pub(crate) shutdown_grace_secs: u64,
 
     /// Seconds after which a request is cancelled with a 503.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    pub request_timeout_secs: u64,
+    pub(crate) request_timeout_secs: u64,
 
     /// Largest number of pooled database connections per process.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
-    pub database_max_connections: u32,
+    pub(crate) database_max_connections: u32,
 
     /// Hours a session token stays valid.
     #[arg(long, env = "AUTH_TOKEN_TTL_HOURS", default_value_t = 168)]
-    pub auth_token_ttl_hours: u32,
+    pub(crate) auth_token_ttl_hours: u32,
 
     /// Trust the first `X-Forwarded-For` address as the client (only behind a trusted proxy such as the frontend).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
-    pub trust_forwarded_for: bool,
+    pub(crate) trust_forwarded_for: bool,
 }
 
 /// Agent engine behind the chat endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LlmProvider {
+pub(crate) enum LlmProvider {
     /// Embedded, offline, deterministic rules engine.
     Rules,
     /// Any OpenAI-compatible Chat Completions endpoint.
     Openai,
 }
 
-/// Shape of log lines on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Json,
-    Pretty,
-}
-
 impl Config {
-    /// Parses flags and environment; on failure returns a one-line message that never echoes a value.
-    /// `--help` and `--version` print to stdout and exit 0 here, as clap does.
-    pub fn load() -> Result<Self, String> {
-        Self::try_parse().map_err(|err| match err.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => err.exit(),
-            _ => one_line_error(&err),
-        })
-    }
-
-    /// Same as [`Config::load`] but from explicit arguments (tests, tools); the environment still applies.
-    pub fn load_from<I, T>(args: I) -> Result<Self, String>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString> + Clone,
-    {
-        Self::try_parse_from(args).map_err(|err| one_line_error(&err))
-    }
-
     /// Address string for the listener.
-    pub fn bind_address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+    pub(crate) fn bind_address(&self) -> String {
+        service_kit::config::bind_address(&self.host, self.port)
     }
 
-    pub fn shutdown_grace(&self) -> Duration {
+    pub(crate) fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
 
-    pub fn request_timeout(&self) -> Duration {
+    pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
     }
 }
-
-/// A rule our own parsers enforce, phrased as a complete predicate ("must be …").
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Rule(String);
 
 fn parse_secret(value: &str) -> Result<SecretString, Rule> {
     if value.is_empty() {
@@ -168,38 +131,4 @@ fn parse_auth_secret(value: &str) -> Result<SecretString, Rule> {
         return Err(Rule(format!("must be at least {MIN_AUTH_SECRET_BYTES} bytes long")));
     }
     Ok(secret)
-}
-
-/// Renders a clap error as `configuration error: NAME …` without the offending value (it may be a secret).
-fn one_line_error(err: &clap::Error) -> String {
-    let arg = match err.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(arg)) => env_name(arg),
-        Some(ContextValue::Strings(args)) => args.iter().map(|a| env_name(a)).collect::<Vec<_>>().join(", "),
-        _ => String::new(),
-    };
-    let reason = match err.kind() {
-        ErrorKind::MissingRequiredArgument => "is required but not set".to_string(),
-        ErrorKind::ValueValidation | ErrorKind::InvalidValue => match std::error::Error::source(err) {
-            Some(source) => match source.downcast_ref::<Rule>() {
-                Some(rule) => rule.to_string(),
-                // clap's built-in parsers give a bare reason, e.g. "invalid digit found in string".
-                None => format!("is invalid: {source}"),
-            },
-            None => "has an invalid value".to_string(),
-        },
-        _ => return format!("configuration error: {}", first_line(&err.to_string())),
-    };
-    format!("configuration error: {arg} {reason}")
-}
-
-/// `--auth-secret <AUTH_SECRET>` → `AUTH_SECRET`, the name operators actually set.
-fn env_name(arg: &str) -> String {
-    match (arg.find('<'), arg.rfind('>')) {
-        (Some(start), Some(end)) if start < end => arg[start + 1..end].to_string(),
-        _ => arg.to_string(),
-    }
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or_default().trim_start_matches("error: ")
 }

@@ -10,17 +10,17 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Field name → what is wrong with it, for 422 responses.
-pub type FieldErrors = BTreeMap<String, String>;
+pub(crate) type FieldErrors = BTreeMap<String, String>;
 
 /// PostgreSQL text cannot hold U+0000, so every text input refuses it up front with this problem
 /// rather than failing in the database.
-pub const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
+pub(crate) const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("authentication required: send a valid bearer token")]
     Unauthenticated,
     #[error("invalid email or password")]
@@ -47,8 +47,6 @@ pub enum Error {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the request took too long and was cancelled")]
     Timeout,
-    #[error("not ready: {0}")]
-    NotReady(&'static str),
     #[error("no route for this path")]
     RouteNotFound,
     #[error("this method is not allowed here")]
@@ -64,12 +62,12 @@ pub enum Error {
 
 /// Body of every error response: `{"error": {...}}`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// Stable snake_case identifier clients can switch on.
     pub code: &'static str,
     /// Human-readable sentence.
@@ -80,7 +78,7 @@ pub struct ErrorDetail {
 }
 
 impl Error {
-    pub fn status_code(&self) -> StatusCode {
+    pub(crate) fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
@@ -91,14 +89,14 @@ impl Error {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Timeout | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Agent { .. } => StatusCode::BAD_GATEWAY,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
@@ -113,7 +111,6 @@ impl Error {
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Timeout => "timeout",
-            Self::NotReady(_) => "not_ready",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Agent { code, .. } => code,
             Self::Database(_) | Self::Internal(_) => "internal",
@@ -121,8 +118,8 @@ impl Error {
     }
 
     /// One field's problem as a validation error.
-    pub fn field(name: &str, problem: impl Into<String>) -> Self {
-        Self::Validation(BTreeMap::from([(name.to_string(), problem.into())]))
+    pub(crate) fn field(name: &str, problem: impl Into<String>) -> Self {
+        Self::Validation(BTreeMap::from([(name.to_owned(), problem.into())]))
     }
 }
 

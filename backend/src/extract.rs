@@ -11,7 +11,7 @@ use crate::error::Error;
 /// `Json<T>` for request bodies: malformed JSON → 400, wrong shape or unknown field → 422,
 /// over the body limit → 413, wrong content type → 415.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct JsonBody<T>(pub T);
+pub(crate) struct JsonBody<T>(pub T);
 
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
@@ -40,7 +40,7 @@ fn json_rejection(rejection: JsonRejection) -> Error {
 
 /// Query string parameters; anything that does not parse is a 422 naming the problem.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct QueryParams<T>(pub T);
+pub(crate) struct QueryParams<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for QueryParams<T>
 where
@@ -63,7 +63,7 @@ where
 
 /// The `{id}` path parameter of an object URL. An id that is not an integer names no object, so
 /// it is a 404 "`what` not found", like any unknown id.
-pub async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S, what: &'static str) -> Result<i64, Error> {
+pub(crate) async fn path_id<S: Send + Sync>(parts: &mut Parts, state: &S, what: &'static str) -> Result<i64, Error> {
     #[derive(Deserialize)]
     struct Params {
         id: i64,

@@ -1,39 +1,22 @@
-//! Prometheus metrics: requests by route and status, a latency histogram, database pool usage,
-//! chat turns and tool calls.
+//! Prometheus metrics: the HTTP families every service has (`service_kit::metrics`), database pool
+//! usage, chat turns and tool calls.
 
-use std::{sync::Arc, time::Instant};
+use std::sync::Arc;
 
-use axum::{
-    extract::{MatchedPath, Request, State},
-    http::header,
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
+use axum::{extract::State, response::Response};
 use prometheus_client::{
-    encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
-    registry::Registry,
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
 };
+use service_kit::metrics::HttpMetrics;
 use sqlx::PgPool;
 
-use crate::{
-    chat::{model::ToolCallRecord, tools},
-    error::{Error, Result},
-};
+use crate::chat::{model::ToolCallRecord, tools};
 
-/// Route label for requests that matched no route, so random URLs cannot explode cardinality.
-const UNMATCHED_ROUTE: &str = "unmatched";
 /// Latency buckets in seconds, from 1 ms to 10 s.
-const LATENCY_BUCKETS: [f64; 13] = [
+const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RequestLabels {
-    method: String,
-    route: String,
-    status: u16,
-}
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TurnLabels {
@@ -47,18 +30,10 @@ struct ToolLabels {
     outcome: &'static str,
 }
 
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    method: String,
-    route: String,
-}
-
-/// The process's metric registry; one per application instance (no global recorder).
+/// The process's metrics: the shared registry with the HTTP families, plus the backend's own.
 #[derive(Debug)]
-pub struct Metrics {
-    registry: Registry,
-    requests: Family<RequestLabels, Counter>,
-    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+pub(crate) struct Metrics {
+    shared: service_kit::metrics::Metrics,
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
@@ -73,24 +48,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Self {
-        let mut registry = Registry::default();
-        let requests = Family::<RequestLabels, Counter>::default();
-        let latency: Family<RouteLabels, Histogram, fn() -> Histogram> =
-            Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+    pub(crate) fn new() -> Self {
+        let mut shared =
+            service_kit::metrics::Metrics::new(LATENCY_BUCKETS, "HTTP request latency by method and route");
+        let registry = shared.registry_mut();
         let pool_connections = Gauge::default();
         let pool_idle = Gauge::default();
         let pool_max = Gauge::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests by method, route and status",
-            requests.clone(),
-        );
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency by method and route",
-            latency.clone(),
-        );
         registry.register(
             "db_pool_connections",
             "Open database connections",
@@ -119,35 +83,23 @@ impl Metrics {
             tool_calls.clone(),
         );
         Self {
-            registry,
-            chat_turns,
-            tool_calls,
-            requests,
-            latency,
+            shared,
             pool_connections,
             pool_idle,
             pool_max,
+            chat_turns,
+            tool_calls,
         }
     }
 
-    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let route = route.to_string();
-        let method = method.to_string();
-        self.requests
-            .get_or_create(&RequestLabels {
-                method: method.clone(),
-                route: route.clone(),
-                status,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels { method, route })
-            .observe(seconds);
+    /// The families the request middleware records into.
+    pub(crate) fn http(&self) -> HttpMetrics {
+        self.shared.http()
     }
 
     /// Counts a finished chat turn and its tool calls. Tool names come from the model, so unknown
     /// ones share one label rather than growing the series.
-    pub fn observe_turn(&self, engine: &'static str, ok: bool, calls: &[ToolCallRecord]) {
+    pub(crate) fn observe_turn(&self, engine: &'static str, ok: bool, calls: &[ToolCallRecord]) {
         let outcome = if ok { "ok" } else { "failed" };
         self.chat_turns.get_or_create(&TurnLabels { engine, outcome }).inc();
         for call in calls {
@@ -165,43 +117,21 @@ impl Metrics {
         }
     }
 
-    fn render(&self, db: &PgPool) -> Result<String> {
+    fn sample_pool(&self, db: &PgPool) {
         self.pool_connections.set(i64::from(db.size()));
         self.pool_idle.set(i64::try_from(db.num_idle()).unwrap_or(i64::MAX));
         self.pool_max.set(i64::from(db.options().get_max_connections()));
-        let mut text = String::new();
-        encode(&mut text, &self.registry).map_err(|err| Error::Internal(anyhow::anyhow!("encoding metrics: {err}")))?;
-        Ok(text)
     }
-}
-
-/// Middleware: counts and times every request under its route template.
-pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED_ROUTE.to_string(), |path| path.as_str().to_string());
-    let response = next.run(request).await;
-    metrics.observe(
-        &method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
 }
 
 /// Prometheus exposition of this process's metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses(
     (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
 ))]
-pub async fn metrics(State(metrics): State<Arc<Metrics>>, State(db): State<PgPool>) -> Result<Response> {
-    let text = metrics.render(&db)?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        text,
-    )
-        .into_response())
+pub(crate) async fn metrics(
+    State(metrics): State<Arc<Metrics>>,
+    State(db): State<PgPool>,
+) -> Result<Response, service_kit::Error> {
+    metrics.sample_pool(&db);
+    metrics.shared.exposition()
 }

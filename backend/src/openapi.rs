@@ -21,7 +21,7 @@ use utoipa::{
     )
 )]
 #[derive(Debug)]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
 
 struct BearerAuth;
 
@@ -42,12 +42,12 @@ impl Modify for BearerAuth {
 
 /// The document serialised once at start.
 #[derive(Debug, Clone)]
-pub struct ApiDocument(pub Arc<str>);
+pub(crate) struct ApiDocument(pub Arc<str>);
 
 /// This OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses(
     (status = 200, description = "OpenAPI document", content_type = "application/json", body = Object),
 ))]
-pub async fn openapi_json(State(document): State<ApiDocument>) -> impl IntoResponse {
+pub(crate) async fn openapi_json(State(document): State<ApiDocument>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], document.0.to_string())
 }

@@ -5,53 +5,46 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context;
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
-    http::{Response, StatusCode},
+    extract::{DefaultBodyLimit, FromRef},
+    http::StatusCode,
     middleware,
-    response::IntoResponse,
     routing::{get, post},
 };
-use tokio::net::TcpListener;
+use service_kit::{Lifecycle, metrics::Metrics, server::Server};
 use tower::ServiceBuilder;
-use tower_http::{
-    catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    timeout::TimeoutLayer,
-    trace::TraceLayer,
-};
-use tracing::{Span, field::Empty};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::{
     assets,
     backend_client::BackendClient,
     config::Config,
     error::Error,
-    health,
-    lifecycle::Lifecycle,
-    metrics::{self, Metrics},
-    security,
+    health, security,
     session::CookiePolicy,
     urls,
     views::{self, auth, chat, stream, tasks},
 };
 
 /// Largest request body accepted; forms are far smaller.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Latency buckets in seconds, from 1 ms to 60 s (chat streams are long).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
+];
 
 /// Everything handlers share; sub-states are reached with `State<T>` through `FromRef`.
 #[derive(Debug, Clone, FromRef)]
 pub struct AppState {
-    pub backend: BackendClient,
-    pub cookies: CookiePolicy,
+    pub(crate) backend: BackendClient,
+    pub(crate) cookies: CookiePolicy,
     pub lifecycle: Lifecycle,
-    pub metrics: Arc<Metrics>,
-    pub request_timeout: RequestTimeout,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) request_timeout: RequestTimeout,
 }
 
 /// Time limit until a response starts (a chat stream's body has its own limit, `CHAT_TIMEOUT_SECS`).
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub Duration);
+pub(crate) struct RequestTimeout(pub Duration);
 
 impl AppState {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
@@ -68,7 +61,10 @@ impl AppState {
                 secure: config.cookie_secure,
             },
             lifecycle: Lifecycle::default(),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(Metrics::new(
+                LATENCY_BUCKETS,
+                "HTTP request latency by method and route (streams: time to first byte)",
+            )),
             // The non-JavaScript chat path waits for a whole turn before it answers.
             request_timeout: RequestTimeout(chat_timeout + Duration::from_secs(5)),
         })
@@ -103,26 +99,12 @@ fn page_routes(state: &AppState) -> Router<AppState> {
 /// The whole HTTP application over `state`, middleware included; serve it or drive it with `oneshot`.
 pub fn router(state: AppState) -> Router {
     let RequestTimeout(timeout) = state.request_timeout;
-    // Outermost first: the request id exists before the trace span, which wraps everything else.
-    let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_response(record_response),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(CatchPanicLayer::custom(|_| {
-            Error::Internal(anyhow::anyhow!("handler panicked")).into_response()
-        }))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout));
+    let http_metrics = state.metrics.http();
     let [csp, nosniff, referrer, frame, permissions] = security::header_layers();
-    Router::new()
-        .route(urls::HEALTHZ, get(health::healthz))
+    let routes = Router::new()
+        .route(urls::HEALTHZ, get(service_kit::health::healthz))
         .route(urls::READYZ, get(health::readyz))
-        .route(urls::METRICS, get(metrics::metrics))
+        .route(urls::METRICS, get(service_kit::metrics::serve))
         .route(urls::STATIC, get(assets::serve))
         .merge(page_routes(&state))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -134,85 +116,38 @@ pub fn router(state: AppState) -> Router {
                 .layer(frame)
                 .layer(permissions),
         )
-        .layer(middleware)
-        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .with_state(state);
+    service_kit::http::observed::<Error, _>(routes, http_metrics)
 }
 
-fn request_span(request: &Request) -> Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str);
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .and_then(|id| id.header_value().to_str().ok())
-        .unwrap_or_default();
-    tracing::info_span!(
-        "http_request",
-        method = %request.method(),
-        route,
-        request_id,
-        status = Empty,
-        latency_ms = Empty,
-    )
-}
-
-fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
-    span.record("status", response.status().as_u16());
-    span.record("latency_ms", u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
-    tracing::info!("request finished");
-}
-
-/// A bound, ready-to-run server.
+/// A bound, ready-to-run server, built and run through [`service_kit::Service`].
 #[derive(Debug)]
 pub struct Application {
-    listener: TcpListener,
-    state: AppState,
-    grace: Duration,
+    server: Server,
 }
 
-impl Application {
-    /// Builds the state and binds the listener (port 0 picks a free one).
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+impl service_kit::Service for Application {
+    type Config = Config;
+
+    async fn build(config: Config) -> anyhow::Result<Self> {
         let state = AppState::new(&config)?;
-        let address = config.bind_address();
-        let listener = TcpListener::bind(&address)
-            .await
-            .with_context(|| format!("cannot listen on {address}"))?;
-        Ok(Self {
-            listener,
-            state,
-            grace: config.shutdown_grace(),
-        })
-    }
-
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
-    }
-
-    /// Serves until `shutdown` resolves; then readiness turns 503, the listener closes, and
-    /// in-flight requests (chat streams included) get the grace period to finish.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, state, grace } = self;
         let lifecycle = state.lifecycle.clone();
-        let trigger = lifecycle.clone();
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        tracing::info!(address = %listener.local_addr()?, "listening");
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            trigger.begin_shutdown();
-            tracing::info!(grace_secs = grace.as_secs(), "draining in-flight requests");
-        });
-        let deadline = async {
-            lifecycle.shutdown_started().await;
-            tokio::time::sleep(grace).await;
-        };
-        tokio::select! {
-            result = server => result.context("server error")?,
-            () = deadline => tracing::warn!("grace period over; exiting with requests still in flight"),
-        }
-        tracing::info!("stopped");
-        Ok(())
+        let server = Server::bind(
+            &config.bind_address(),
+            router(state),
+            lifecycle,
+            config.shutdown_grace(),
+        )
+        .await?;
+        Ok(Self { server })
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.server.local_addr()
+    }
+
+    async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        self.server.run_until_stopped(shutdown).await
     }
 }

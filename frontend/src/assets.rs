@@ -15,12 +15,12 @@ use axum::{
 use crate::{error::Error, urls};
 
 /// htmx from the npm package `htmx.org`, vendored unchanged.
-pub const HTMX_FILE: &str = "htmx-2.0.11.min.js";
+pub(crate) const HTMX_FILE: &str = "htmx-2.0.11.min.js";
 /// Subresource-integrity hash of [`HTMX_FILE`] (checked by a unit test).
-pub const HTMX_SRI: &str = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg";
+pub(crate) const HTMX_SRI: &str = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg";
 /// The SSE extension from the npm package `htmx-ext-sse`, vendored unchanged.
-pub const SSE_FILE: &str = "htmx-ext-sse-2.2.4.min.js";
-pub const SSE_SRI: &str = "sha384-A986SAtodyH8eg8x8irJnYUk7i9inVQqYigD6qZ9evobksGNIXfeFvDwLSHcp31N";
+pub(crate) const SSE_FILE: &str = "htmx-ext-sse-2.2.4.min.js";
+pub(crate) const SSE_SRI: &str = "sha384-A986SAtodyH8eg8x8irJnYUk7i9inVQqYigD6qZ9evobksGNIXfeFvDwLSHcp31N";
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -60,7 +60,7 @@ static ASSETS: &[Asset] = &[
 
 /// URLs the layout links to; our own files carry `?v=<content hash>` so a new build busts caches.
 #[derive(Debug)]
-pub struct AssetUrls {
+pub(crate) struct AssetUrls {
     pub htmx: String,
     pub htmx_sri: &'static str,
     pub sse: String,
@@ -70,7 +70,7 @@ pub struct AssetUrls {
     pub icon: String,
 }
 
-pub static URLS: LazyLock<AssetUrls> = LazyLock::new(|| AssetUrls {
+pub(crate) static URLS: LazyLock<AssetUrls> = LazyLock::new(|| AssetUrls {
     htmx: urls::asset(HTMX_FILE),
     htmx_sri: HTMX_SRI,
     sse: urls::asset(SSE_FILE),
@@ -93,7 +93,7 @@ fn versioned(file: &str) -> String {
 }
 
 /// `GET /static/{file}`.
-pub async fn serve(Path(file): Path<String>) -> Response {
+pub(crate) async fn serve(Path(file): Path<String>) -> Response {
     match find(&file) {
         Some(asset) => (
             [

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts},
+    extract::{ConnectInfo, FromRequestParts},
     http::{StatusCode, request::Parts},
 };
 use reqwest::{Method, RequestBuilder, header::ACCEPT};
@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::{
     error::{Error, FieldErrors, Result},
     models::{
-        AuthToken, ChatReply, ChatRequest, Conversation, ConversationSummary, LoginRequest, Me, SignupRequest, Task,
+        AuthToken, ChatReply, ChatRequest, Conversation, ConversationSummary, LoginRequest, SignupRequest, Task,
         TaskInput, TaskQuery,
     },
     session::Session,
@@ -26,7 +26,7 @@ const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 const TASK_PAGE: u32 = 100;
 
 #[derive(Debug, Clone)]
-pub struct BackendClient {
+pub(crate) struct BackendClient {
     http: reqwest::Client,
     base: Arc<str>,
     chat_timeout: Duration,
@@ -34,14 +34,14 @@ pub struct BackendClient {
 
 /// Per-request context forwarded to the backend.
 #[derive(Debug, Clone, Default)]
-pub struct Caller {
+pub(crate) struct Caller {
     request_id: Option<String>,
     client_address: Option<String>,
 }
 
 impl BackendClient {
     /// `timeout` bounds ordinary calls; chat turns get `chat_timeout` (their own, longer limit).
-    pub fn new(base: &str, timeout: Duration, chat_timeout: Duration) -> anyhow::Result<Self> {
+    pub(crate) fn new(base: &str, timeout: Duration, chat_timeout: Duration) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(timeout)
@@ -56,7 +56,7 @@ impl BackendClient {
 
     /// Readiness: the backend process answers (its own database state is its readiness, not ours:
     /// a frontend that stays in rotation can at least tell people what is wrong).
-    pub async fn reachable(&self) -> bool {
+    pub(crate) async fn reachable(&self) -> bool {
         let request = self
             .http
             .get(format!("{}/healthz", self.base))
@@ -78,29 +78,30 @@ impl BackendClient {
         request
     }
 
-    pub async fn signup(&self, caller: &Caller, body: &SignupRequest<'_>) -> Result<AuthToken> {
+    pub(crate) async fn signup(&self, caller: &Caller, body: &SignupRequest<'_>) -> Result<AuthToken> {
         let request = self.request(caller, Method::POST, "/api/auth/signup", None).json(body);
         json(send(request, false).await?).await
     }
 
-    pub async fn login(&self, caller: &Caller, body: &LoginRequest<'_>) -> Result<AuthToken> {
+    pub(crate) async fn login(&self, caller: &Caller, body: &LoginRequest<'_>) -> Result<AuthToken> {
         let request = self.request(caller, Method::POST, "/api/auth/login", None).json(body);
         json(send(request, false).await?).await
     }
 
-    pub async fn me(&self, caller: &Caller, session: &Session) -> Result<Me> {
-        json(send(self.request(caller, Method::GET, "/api/auth/me", Some(session)), true).await?).await
-    }
-
     /// Tasks matching `query` and the total count (`X-Total-Count`).
-    pub async fn list_tasks(&self, caller: &Caller, session: &Session, query: &TaskQuery) -> Result<(Vec<Task>, u64)> {
+    pub(crate) async fn list_tasks(
+        &self,
+        caller: &Caller,
+        session: &Session,
+        query: &TaskQuery,
+    ) -> Result<(Vec<Task>, u64)> {
         let path = format!("/api/{}/tasks", session.user_id);
         let mut params = vec![
-            ("status", query.status.as_str().to_string()),
+            ("status", query.status.as_str().to_owned()),
             ("limit", TASK_PAGE.to_string()),
         ];
         if !query.q.trim().is_empty() {
-            params.push(("q", query.q.trim().to_string()));
+            params.push(("q", query.q.trim().to_owned()));
         }
         let response = send(
             self.request(caller, Method::GET, &path, Some(session)).query(&params),
@@ -116,12 +117,12 @@ impl BackendClient {
         Ok((json(response).await?, total))
     }
 
-    pub async fn get_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<Task> {
+    pub(crate) async fn get_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<Task> {
         let path = format!("/api/{}/tasks/{id}", session.user_id);
         json(send(self.request(caller, Method::GET, &path, Some(session)), true).await?).await
     }
 
-    pub async fn create_task(&self, caller: &Caller, session: &Session, input: &TaskInput) -> Result<Task> {
+    pub(crate) async fn create_task(&self, caller: &Caller, session: &Session, input: &TaskInput) -> Result<Task> {
         let path = format!("/api/{}/tasks", session.user_id);
         json(
             send(
@@ -133,7 +134,13 @@ impl BackendClient {
         .await
     }
 
-    pub async fn update_task(&self, caller: &Caller, session: &Session, id: i64, input: &TaskInput) -> Result<Task> {
+    pub(crate) async fn update_task(
+        &self,
+        caller: &Caller,
+        session: &Session,
+        id: i64,
+        input: &TaskInput,
+    ) -> Result<Task> {
         let path = format!("/api/{}/tasks/{id}", session.user_id);
         json(
             send(
@@ -145,26 +152,26 @@ impl BackendClient {
         .await
     }
 
-    pub async fn toggle_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<Task> {
+    pub(crate) async fn toggle_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<Task> {
         let path = format!("/api/{}/tasks/{id}/complete", session.user_id);
         json(send(self.request(caller, Method::PATCH, &path, Some(session)), true).await?).await
     }
 
-    pub async fn delete_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<()> {
+    pub(crate) async fn delete_task(&self, caller: &Caller, session: &Session, id: i64) -> Result<()> {
         let path = format!("/api/{}/tasks/{id}", session.user_id);
         send(self.request(caller, Method::DELETE, &path, Some(session)), true).await?;
         Ok(())
     }
 
     /// One chat turn, answered as a whole (the path for browsers without JavaScript).
-    pub async fn chat(&self, caller: &Caller, session: &Session, body: &ChatRequest<'_>) -> Result<ChatReply> {
+    pub(crate) async fn chat(&self, caller: &Caller, session: &Session, body: &ChatRequest<'_>) -> Result<ChatReply> {
         let path = format!("/api/{}/chat", session.user_id);
         let request = self.request(caller, Method::POST, &path, Some(session)).json(body);
         json(send(request.timeout(self.chat_timeout), true).await?).await
     }
 
     /// One chat turn as the backend's Server-Sent Events; errors before the stream starts are errors here.
-    pub async fn chat_stream(
+    pub(crate) async fn chat_stream(
         &self,
         caller: &Caller,
         session: &Session,
@@ -179,7 +186,7 @@ impl BackendClient {
         send(request, true).await
     }
 
-    pub async fn conversations(&self, caller: &Caller, session: &Session) -> Result<Vec<ConversationSummary>> {
+    pub(crate) async fn conversations(&self, caller: &Caller, session: &Session) -> Result<Vec<ConversationSummary>> {
         let path = format!("/api/{}/conversations", session.user_id);
         let request = self
             .request(caller, Method::GET, &path, Some(session))
@@ -187,12 +194,12 @@ impl BackendClient {
         json(send(request, true).await?).await
     }
 
-    pub async fn conversation(&self, caller: &Caller, session: &Session, id: i64) -> Result<Conversation> {
+    pub(crate) async fn conversation(&self, caller: &Caller, session: &Session, id: i64) -> Result<Conversation> {
         let path = format!("/api/{}/conversations/{id}", session.user_id);
         json(send(self.request(caller, Method::GET, &path, Some(session)), true).await?).await
     }
 
-    pub async fn delete_conversation(&self, caller: &Caller, session: &Session, id: i64) -> Result<()> {
+    pub(crate) async fn delete_conversation(&self, caller: &Caller, session: &Session, id: i64) -> Result<()> {
         let path = format!("/api/{}/conversations/{id}", session.user_id);
         send(self.request(caller, Method::DELETE, &path, Some(session)), true).await?;
         Ok(())
@@ -229,11 +236,11 @@ async fn send(request: RequestBuilder, signed_in: bool) -> Result<reqwest::Respo
         .unwrap_or_default();
     Err(Error::Backend {
         status,
-        code: error["code"].as_str().unwrap_or("unknown").to_string(),
+        code: error["code"].as_str().unwrap_or("unknown").to_owned(),
         message: error["message"]
             .as_str()
             .unwrap_or("the request was refused")
-            .to_string(),
+            .to_owned(),
         fields,
     })
 }
@@ -252,18 +259,6 @@ async fn json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
         .json()
         .await
         .map_err(|err| Error::BackendUnavailable(anyhow::Error::new(err).context("unexpected backend answer")))
-}
-
-impl<S> FromRequestParts<S> for BackendClient
-where
-    BackendClient: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_ref(state))
-    }
 }
 
 /// The request id (set by the request-id layer) and the peer address of the browser's connection.

@@ -11,13 +11,13 @@ use axum::{
 
 use crate::{urls, views::Layout};
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Field name → what the backend said is wrong with it.
-pub type FieldErrors = BTreeMap<String, String>;
+pub(crate) type FieldErrors = BTreeMap<String, String>;
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("please log in")]
     LoginRequired,
     #[error("your session has expired")]
@@ -26,6 +26,9 @@ pub enum Error {
     Csrf,
     #[error("page not found")]
     NotFound,
+    /// Input the frontend refuses itself, before asking the backend; the text is shown as it is.
+    #[error("{0}")]
+    Invalid(&'static str),
     #[error("the task service is unreachable")]
     BackendUnavailable(#[source] anyhow::Error),
     /// A 4xx answer from the backend that the handler did not turn into a form error.
@@ -42,7 +45,7 @@ pub enum Error {
 
 /// Marks an error response so the htmx adapter can show it as a banner instead of a page.
 #[derive(Debug, Clone)]
-pub struct ErrorBanner(pub String);
+pub(crate) struct ErrorBanner(pub String);
 
 #[derive(Debug, Template)]
 #[template(path = "error.html")]
@@ -53,11 +56,12 @@ struct ErrorPage<'a> {
 }
 
 impl Error {
-    pub fn status_code(&self) -> StatusCode {
+    pub(crate) fn status_code(&self) -> StatusCode {
         match self {
             Self::LoginRequired | Self::SessionExpired => StatusCode::SEE_OTHER,
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BackendUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Backend { status, .. } if status.is_client_error() => *status,
             Self::Backend { .. } => StatusCode::BAD_GATEWAY,
@@ -66,7 +70,7 @@ impl Error {
     }
 
     /// The sentence people see.
-    pub fn user_message(&self) -> String {
+    pub(crate) fn user_message(&self) -> String {
         match self {
             Self::BackendUnavailable(_) => {
                 "We can't reach the task service right now. Your tasks are safe; please try again in a moment.".into()
@@ -78,7 +82,7 @@ impl Error {
     }
 
     /// Whether the backend rejected the request with a validation error.
-    pub fn field_errors(&self) -> Option<&FieldErrors> {
+    pub(crate) fn field_errors(&self) -> Option<&FieldErrors> {
         match self {
             Self::Backend { fields, .. } if !fields.is_empty() => Some(fields),
             _ => None,
@@ -119,7 +123,7 @@ impl IntoResponse for Error {
 }
 
 /// 303 See Other: after a POST the browser follows with a GET (no resubmission on reload).
-pub fn redirect(location: &str) -> Response {
+pub(crate) fn redirect(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);

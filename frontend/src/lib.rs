@@ -1,20 +1,18 @@
 //! `todo-frontend`: the browser UI of the Todo AI Chatbot. Server-rendered askama pages enhanced
-//! with htmx; every piece of data comes from todo-backend over HTTP.
+//! with htmx; every piece of data comes from todo-backend over HTTP. The binary runs
+//! [`Application`]; tests drive [`router`] over an [`AppState`] or run the binary.
 
-pub mod app;
-pub mod assets;
-pub mod backend_client;
-pub mod config;
-pub mod error;
-pub mod health;
-pub mod lifecycle;
-pub mod metrics;
-pub mod models;
-pub mod security;
-pub mod session;
-pub mod sse;
-pub mod telemetry;
-pub mod urls;
-pub mod views;
+mod app;
+mod assets;
+mod backend_client;
+mod config;
+mod error;
+mod health;
+mod models;
+mod security;
+mod session;
+mod urls;
+mod views;
 
 pub use app::{AppState, Application, router};
+pub use config::Config;

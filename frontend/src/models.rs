@@ -1,22 +1,20 @@
-//! What the backend sends and receives (SPEC.md), as far as the UI needs it. Unknown fields in
+//! What the backend sends and receives (docs/contract.md), as far as the UI needs it. Unknown fields in
 //! answers are ignored so the backend can grow; requests carry only fields the backend knows.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::urls;
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AuthToken {
-    pub user_id: Uuid,
+pub(crate) struct AuthToken {
     pub token: String,
     pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SignupRequest<'a> {
+pub(crate) struct SignupRequest<'a> {
     pub email: &'a str,
     pub password: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,49 +24,68 @@ pub struct SignupRequest<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LoginRequest<'a> {
+pub(crate) struct LoginRequest<'a> {
     pub email: &'a str,
     pub password: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Me {
-    pub email: String,
-    pub name: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Task {
+pub(crate) struct Task {
     pub id: i64,
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
-    pub priority: String,
+    pub priority: Priority,
     pub due_at: Option<DateTime<Utc>>,
 }
 
+/// `low`, `medium` (the default) or `high`, as the backend names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Priority {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Priority {
+    pub(crate) const ALL: [Self; 3] = [Self::Low, Self::Medium, Self::High];
+}
+
+/// The wire name, which is also what the UI shows.
+impl std::fmt::Display for Priority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        })
+    }
+}
+
 impl Task {
-    pub fn toggle_url(&self) -> String {
+    pub(crate) fn toggle_url(&self) -> String {
         urls::with_id(urls::TASK_TOGGLE, self.id)
     }
 
-    pub fn delete_url(&self) -> String {
+    pub(crate) fn delete_url(&self) -> String {
         urls::with_id(urls::TASK_DELETE, self.id)
     }
 
-    pub fn edit_url(&self) -> String {
+    pub(crate) fn edit_url(&self) -> String {
         urls::with_id(urls::TASK_EDIT, self.id)
     }
 
     /// Due date as the UI shows it (`2026-11-30`).
-    pub fn due_label(&self) -> Option<String> {
+    pub(crate) fn due_label(&self) -> Option<String> {
         self.due_at.map(|due| due.format("%Y-%m-%d").to_string())
     }
 }
 
 /// `status`/`q` filters of the task list.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TaskQuery {
+pub(crate) struct TaskQuery {
     #[serde(default)]
     pub status: TaskStatus,
     #[serde(default)]
@@ -77,7 +94,7 @@ pub struct TaskQuery {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TaskStatus {
+pub(crate) enum TaskStatus {
     #[default]
     All,
     Pending,
@@ -85,9 +102,9 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [Self; 3] = [Self::All, Self::Pending, Self::Completed];
+    pub(crate) const ALL: [Self; 3] = [Self::All, Self::Pending, Self::Completed];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::All => "all",
             Self::Pending => "pending",
@@ -95,7 +112,7 @@ impl TaskStatus {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::All => "All",
             Self::Pending => "Pending",
@@ -106,7 +123,7 @@ impl TaskStatus {
 
 /// Body of create (all fields) and update (only what changes) calls.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TaskInput {
+pub(crate) struct TaskInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,61 +133,71 @@ pub struct TaskInput {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ChatRequest<'a> {
+pub(crate) struct ChatRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<i64>,
     pub message: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ChatReply {
+pub(crate) struct ChatReply {
     pub conversation_id: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ConversationSummary {
+pub(crate) struct ConversationSummary {
     pub id: i64,
     pub title: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl ConversationSummary {
-    pub fn label(&self) -> &str {
+    pub(crate) fn label(&self) -> &str {
         self.title
             .as_deref()
             .filter(|t| !t.trim().is_empty())
             .unwrap_or("New conversation")
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         urls::conversation(self.id)
     }
 
-    pub fn delete_url(&self) -> String {
+    pub(crate) fn delete_url(&self) -> String {
         urls::with_id(urls::CHAT_DELETE, self.id)
     }
 
-    pub fn when(&self) -> String {
+    pub(crate) fn when(&self) -> String {
         self.updated_at.format("%b %-d, %H:%M").to_string()
     }
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Conversation {
-    pub id: i64,
+pub(crate) struct Conversation {
     pub messages: Vec<Message>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Message {
-    pub role: String,
+pub(crate) struct Message {
+    pub role: Role,
     pub content: String,
     #[serde(default)]
     pub tool_calls: Vec<ToolCall>,
 }
 
+/// Who wrote a stored message. Only people's and the assistant's messages are shown; whatever else
+/// the backend stores (tool rows, say) is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Role {
+    User,
+    Assistant,
+    #[serde(other)]
+    Other,
+}
+
 #[derive(Debug, Clone, Deserialize)]
-pub struct ToolCall {
+pub(crate) struct ToolCall {
     pub tool: String,
     #[serde(default)]
     pub result: Value,

@@ -13,6 +13,8 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use axum_extra::extract::cookie::CookieJar;
+use subtle::ConstantTimeEq;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{
@@ -20,21 +22,21 @@ use crate::{
     session::{CSRF_COOKIE, CookiePolicy, cookie},
 };
 
-pub const CSRF_FIELD: &str = "csrf_token";
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const CSRF_FIELD: &str = "csrf_token";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 /// Forms are small; this bounds what the CSRF check buffers to find its field.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// Scripts and styles only from our own origin (no inline script, no eval), no framing, no plugins.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'; object-src 'none'";
 /// `same-origin` rather than `no-referrer`: with `no-referrer` browsers send `Origin: null` on form
 /// posts, which the origin check would have to let through.
-pub const REFERRER_POLICY: &str = "same-origin";
+pub(crate) const REFERRER_POLICY: &str = "same-origin";
 
 /// The headers every response gets unless a handler set its own.
-pub fn header_layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
+pub(crate) fn header_layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
     let fixed = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
@@ -52,7 +54,7 @@ pub fn header_layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
 
 /// The request's CSRF token, for rendering into forms.
 #[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
+pub(crate) struct CsrfToken(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = Error;
@@ -68,15 +70,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
 
 impl CsrfToken {
     /// Whether `presented` (e.g. from a query string) is this token.
-    pub fn matches(&self, presented: &str) -> bool {
-        constant_time_eq(self.0.as_bytes(), presented.as_bytes())
+    pub(crate) fn matches(&self, presented: &str) -> bool {
+        same_token(&self.0, presented)
     }
 }
 
 /// Middleware: refuses state-changing requests without a matching token or from another origin;
 /// hands every request its token and gives new visitors the cookie.
-pub async fn csrf(State(policy): State<CookiePolicy>, request: Request, next: Next) -> Response {
-    let existing = cookie(request.headers(), CSRF_COOKIE).map(str::to_owned);
+pub(crate) async fn csrf(State(policy): State<CookiePolicy>, request: Request, next: Next) -> Response {
+    let existing = cookie(request.headers(), CSRF_COOKIE);
     let mut request = request;
     if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         match verified(request, existing.as_deref()).await {
@@ -88,13 +90,11 @@ pub async fn csrf(State(policy): State<CookiePolicy>, request: Request, next: Ne
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     request.extensions_mut().insert(CsrfToken(token.clone()));
-    let mut response = next.run(request).await;
-    if existing.is_none() {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, policy.set_cookie(CSRF_COOKIE, &token, None));
+    let response = next.run(request).await;
+    if existing.is_some() {
+        return response;
     }
-    response
+    (CookieJar::new().add(policy.cookie(CSRF_COOKIE, token)), response).into_response()
 }
 
 /// Passes the request on (body restored) when its origin and token check out.
@@ -104,7 +104,7 @@ async fn verified(request: Request, expected: Option<&str>) -> Result<Request, E
     }
     let expected = expected.ok_or(Error::Csrf)?;
     if let Some(presented) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        return if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        return if same_token(presented, expected) {
             Ok(request)
         } else {
             Err(Error::Csrf)
@@ -115,7 +115,7 @@ async fn verified(request: Request, expected: Option<&str>) -> Result<Request, E
         .await
         .map_err(|_| Error::Csrf)?;
     let presented = form_urlencoded_field(&bytes, CSRF_FIELD).ok_or(Error::Csrf)?;
-    if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+    if !same_token(&presented, expected) {
         return Err(Error::Csrf);
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
@@ -140,8 +140,9 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     pairs.into_iter().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compared in constant time, so how long a refusal takes says nothing about the token.
+fn same_token(presented: &str, expected: &str) -> bool {
+    presented.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -176,7 +177,7 @@ mod tests {
     fn finds_the_token_field_in_a_form() {
         let body = b"title=Milk&csrf_token=abc%20d";
         assert_eq!(form_urlencoded_field(body, CSRF_FIELD).as_deref(), Some("abc d"));
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd") && !same_token("abc", "abcd"));
     }
 }

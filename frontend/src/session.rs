@@ -3,59 +3,57 @@
 //! The backend verifies the token on every call.
 
 use axum::{
-    extract::{FromRef, FromRequestParts},
-    http::{HeaderMap, HeaderValue, header, request::Parts},
+    extract::FromRequestParts,
+    http::{HeaderMap, request::Parts},
 };
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::Error;
 
-pub const SESSION_COOKIE: &str = "todo_session";
-pub const CSRF_COOKIE: &str = "todo_csrf";
+pub(crate) const SESSION_COOKIE: &str = "todo_session";
+pub(crate) const CSRF_COOKIE: &str = "todo_csrf";
 
 /// Cookie attributes that depend on the deployment.
 #[derive(Debug, Clone, Copy)]
-pub struct CookiePolicy {
+pub(crate) struct CookiePolicy {
     /// Add `Secure` (the site is served over HTTPS).
     pub secure: bool,
 }
 
 impl CookiePolicy {
-    /// A `Set-Cookie` value; `max_age` `None` makes a browser-session cookie, `Some(0)` deletes it.
-    pub fn set_cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-        let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-        if let Some(seconds) = max_age {
-            cookie.push_str(&format!("; Max-Age={seconds}"));
-        }
-        if self.secure {
-            cookie.push_str("; Secure");
-        }
-        HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    /// An HttpOnly, SameSite=Lax cookie for the whole site, `Secure` when the policy says so; it
+    /// lasts for the browser session unless given a Max-Age.
+    pub(crate) fn cookie(&self, name: &'static str, value: impl Into<String>) -> Cookie<'static> {
+        Cookie::build((name, value.into()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .build()
     }
 
-    pub fn clear_cookie(&self, name: &str) -> HeaderValue {
-        self.set_cookie(name, "", Some(0))
+    /// The same cookie emptied, with Max-Age=0: the browser deletes it.
+    pub(crate) fn removal(&self, name: &'static str) -> Cookie<'static> {
+        let mut cookie = self.cookie(name, "");
+        cookie.make_removal();
+        cookie
     }
 }
 
-/// The value of cookie `name` in the request's `Cookie` headers.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+/// The value of cookie `name` in the request's `Cookie` headers, unless empty.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|cookie| cookie.value().to_owned())
         .filter(|value| !value.is_empty())
 }
 
 /// A signed-in user: the bearer token to forward and the user id it names.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub token: String,
     pub user_id: Uuid,
 }
@@ -68,7 +66,7 @@ struct Claims {
 
 impl Session {
     /// Reads the claims of a JWT without verifying it; `None` when it is malformed or expired.
-    pub fn from_token(token: &str) -> Option<Self> {
+    pub(crate) fn from_token(token: &str) -> Option<Self> {
         let payload = token.split('.').nth(1)?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
         let claims: Claims = serde_json::from_slice(&bytes).ok()?;
@@ -76,7 +74,7 @@ impl Session {
             return None;
         }
         Some(Self {
-            token: token.to_string(),
+            token: token.to_owned(),
             user_id: claims.sub,
         })
     }
@@ -89,34 +87,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match cookie(&parts.headers, SESSION_COOKIE) {
             None => Err(Error::LoginRequired),
-            Some(token) => Self::from_token(token).ok_or(Error::SessionExpired),
+            Some(token) => Self::from_token(&token).ok_or(Error::SessionExpired),
         }
     }
 }
 
 /// Whether the request carries a session cookie that still looks valid (for "already signed in").
 #[derive(Debug, Clone)]
-pub struct MaybeSession(pub Option<Session>);
+pub(crate) struct MaybeSession(pub Option<Session>);
 
 impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(
-            cookie(&parts.headers, SESSION_COOKIE).and_then(Session::from_token),
+            cookie(&parts.headers, SESSION_COOKIE).and_then(|token| Session::from_token(&token)),
         ))
-    }
-}
-
-impl<S> FromRequestParts<S> for CookiePolicy
-where
-    CookiePolicy: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_ref(state))
     }
 }
 
@@ -146,17 +132,27 @@ mod tests {
 
     #[test]
     fn cookie_flags() {
-        let lax = CookiePolicy { secure: false }.set_cookie("a", "b", None);
-        assert_eq!(lax, "a=b; Path=/; HttpOnly; SameSite=Lax");
-        let secure = CookiePolicy { secure: true }.set_cookie("a", "b", Some(60));
-        assert_eq!(secure, "a=b; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        let lax = CookiePolicy { secure: false }.cookie("a", "b");
+        assert_eq!(lax.to_string(), "a=b; HttpOnly; SameSite=Lax; Path=/");
+        let secure = CookiePolicy { secure: true }.cookie("a", "b");
+        assert_eq!(secure.to_string(), "a=b; HttpOnly; SameSite=Lax; Secure; Path=/");
+        let removal = CookiePolicy { secure: false }.removal("a");
+        assert!(
+            removal
+                .to_string()
+                .starts_with("a=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="),
+            "{removal}"
+        );
     }
 
     #[test]
     fn finds_a_cookie_among_several() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("x=1; todo_csrf=abc; y=2"));
-        assert_eq!(cookie(&headers, CSRF_COOKIE), Some("abc"));
-        assert_eq!(cookie(&headers, SESSION_COOKIE), None);
+        headers.insert(
+            axum::http::header::COOKIE,
+            axum::http::HeaderValue::from_static("x=1; todo_csrf=abc; y=2; todo_session="),
+        );
+        assert_eq!(cookie(&headers, CSRF_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE), None, "an empty cookie is no cookie");
     }
 }

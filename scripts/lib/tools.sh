@@ -2,6 +2,7 @@
 # Project-local tools that the test and dev scripts install on first use (pinned versions).
 
 SQLX_CLI_VERSION=0.8.6
+NEXTEST_VERSION=0.9.143
 DEADNIX_VERSION=1.3.1
 VENV_DIR=${VENV_DIR:-.venv}
 
@@ -13,6 +14,16 @@ ensure_sqlx_cli() {
   fi
   step "installing sqlx-cli $SQLX_CLI_VERSION (once)"
   cargo install --locked sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features rustls,postgres
+}
+
+# cargo-nextest, the test runner of scripts/test: an installed one is used as it is (machines of
+# this kind ship one); otherwise the pinned version is installed.
+ensure_nextest() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    return 0
+  fi
+  step "installing cargo-nextest $NEXTEST_VERSION (once)"
+  cargo install --locked cargo-nextest --version "$NEXTEST_VERSION"
 }
 
 # deadnix, the unused-binding lint of scripts/check-nix.

@@ -17,7 +17,7 @@ use crate::error::Error;
 
 /// The authenticated user, from `Authorization: Bearer <jwt>`. Missing or invalid token → 401.
 #[derive(Debug, Clone, Copy)]
-pub struct CurrentUser {
+pub(crate) struct CurrentUser {
     pub id: Uuid,
 }
 
@@ -45,7 +45,7 @@ where
 /// 403 when `{user_id}` is not the token's subject. Objects of other users are then simply
 /// invisible (404) because every query filters by this id.
 #[derive(Debug, Clone, Copy)]
-pub struct UserScope {
+pub(crate) struct UserScope {
     pub user_id: Uuid,
 }
 
@@ -70,14 +70,14 @@ where
 
 /// Where login attempts come from, for per-client rate limiting.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ClientAddressPolicy {
+pub(crate) struct ClientAddressPolicy {
     /// Believe the first `X-Forwarded-For` entry (set only behind a trusted proxy, e.g. the frontend).
     pub trust_forwarded_for: bool,
 }
 
 /// The client's IP address, when known.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientAddress(pub Option<IpAddr>);
+pub(crate) struct ClientAddress(pub Option<IpAddr>);
 
 impl<S> FromRequestParts<S> for ClientAddress
 where

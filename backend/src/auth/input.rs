@@ -18,7 +18,7 @@ const MAX_NAME_CHARS: usize = 100;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SignupRequest {
+pub(super) struct SignupRequest {
     #[schema(example = "ada@example.com", format = Email, max_length = 254)]
     pub email: String,
     /// 8–256 characters.
@@ -34,14 +34,14 @@ pub struct SignupRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LoginRequest {
+pub(super) struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 /// A signup that passed validation.
 #[derive(Debug)]
-pub struct NewAccount {
+pub(super) struct NewAccount {
     pub email: String,
     pub password: String,
     pub name: Option<String>,
@@ -49,7 +49,7 @@ pub struct NewAccount {
 }
 
 impl SignupRequest {
-    pub fn validate(self) -> Result<NewAccount> {
+    pub(super) fn validate(self) -> Result<NewAccount> {
         let mut problems = FieldErrors::new();
         let email = normalize_email(&self.email);
         if !looks_like_email(&email) {
@@ -69,7 +69,7 @@ impl SignupRequest {
         }
         let name = self
             .name
-            .map(|name| name.trim().to_string())
+            .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty());
         if name.as_ref().is_some_and(|name| name.chars().count() > MAX_NAME_CHARS) {
             problems.insert("name".into(), format!("must be at most {MAX_NAME_CHARS} characters"));
@@ -79,7 +79,7 @@ impl SignupRequest {
         }
         let timezone = self
             .timezone
-            .map(|tz| tz.trim().to_string())
+            .map(|tz| tz.trim().to_owned())
             .unwrap_or_else(|| "UTC".into());
         if chrono_tz::Tz::from_str(&timezone).is_err() {
             problems.insert(
@@ -115,7 +115,7 @@ fn timezone_schema() -> Object {
 }
 
 /// Emails compare case-insensitively: stored and looked up trimmed and lower-cased.
-pub fn normalize_email(email: &str) -> String {
+pub(super) fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 

@@ -1,11 +1,11 @@
 //! Accounts: signup, login, the current user, session tokens and login throttling.
 
-pub mod extract;
+pub(crate) mod extract;
 mod input;
-pub mod password;
-pub mod rate_limit;
+pub(crate) mod password;
+pub(crate) mod rate_limit;
 mod routes;
-pub mod token;
-pub mod users;
+pub(crate) mod token;
+pub(crate) mod users;
 
-pub use routes::routes;
+pub(crate) use routes::routes;

@@ -37,7 +37,7 @@ async fn run_bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send 
 }
 
 /// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for `password`.
-pub async fn hash(password: String) -> Result<String> {
+pub(crate) async fn hash(password: String) -> Result<String> {
     run_bounded(move || {
         let salt = SaltString::generate(&mut OsRng);
         let argon2 = Argon2::default();
@@ -56,7 +56,7 @@ pub async fn hash(password: String) -> Result<String> {
 
 /// Checks a password against a stored hash. With no stored hash (unknown email) a dummy hash is
 /// verified anyway so that response time does not reveal which emails have accounts.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
+pub(crate) async fn verify(password: String, stored: Option<String>) -> Result<bool> {
     run_bounded(move || {
         let known = stored.is_some();
         let stored = stored.as_deref().unwrap_or(DUMMY_HASH);

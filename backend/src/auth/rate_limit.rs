@@ -17,7 +17,7 @@ const CLIENT_BURST: u32 = 30;
 const CLIENT_PERIOD: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone)]
-pub struct LoginLimiter {
+pub(crate) struct LoginLimiter {
     by_email: Arc<DefaultKeyedRateLimiter<String>>,
     by_client: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
@@ -29,7 +29,7 @@ impl Default for LoginLimiter {
 }
 
 impl LoginLimiter {
-    pub fn new(email_burst: u32, email_period: Duration, client_burst: u32, client_period: Duration) -> Self {
+    pub(crate) fn new(email_burst: u32, email_period: Duration, client_burst: u32, client_period: Duration) -> Self {
         Self {
             by_email: Arc::new(RateLimiter::keyed(quota(email_burst, email_period))),
             by_client: Arc::new(RateLimiter::keyed(quota(client_burst, client_period))),
@@ -37,7 +37,7 @@ impl LoginLimiter {
     }
 
     /// Counts one login attempt; `Err(TooManyRequests)` when either key is over its quota.
-    pub fn check(&self, email: &str, client: Option<IpAddr>) -> Result<()> {
+    pub(crate) fn check(&self, email: &str, client: Option<IpAddr>) -> Result<()> {
         let clock = DefaultClock::default();
         let now = clock.now();
         if let Some(client) = client
@@ -45,14 +45,14 @@ impl LoginLimiter {
         {
             return Err(too_many(not_until.wait_time_from(now)));
         }
-        if let Err(not_until) = self.by_email.check_key(&email.to_string()) {
+        if let Err(not_until) = self.by_email.check_key(&email.to_owned()) {
             return Err(too_many(not_until.wait_time_from(now)));
         }
         Ok(())
     }
 
     /// Forgets keys whose quota has fully recovered, so memory stays bounded.
-    pub fn purge(&self) {
+    pub(crate) fn purge(&self) {
         self.by_email.retain_recent();
         self.by_client.retain_recent();
         self.by_email.shrink_to_fit();

@@ -23,7 +23,7 @@ use crate::{
     extract::JsonBody,
 };
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(signup))
         .routes(routes!(login))
@@ -32,7 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Returned by signup and login.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SessionResponse {
+pub(super) struct SessionResponse {
     pub user_id: Uuid,
     /// JWT (HS256); send as `Authorization: Bearer <token>`.
     pub token: String,
@@ -41,7 +41,7 @@ pub struct SessionResponse {
 
 /// The signed-in user.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MeResponse {
+pub(super) struct MeResponse {
     pub user_id: Uuid,
     pub email: String,
     pub name: Option<String>,

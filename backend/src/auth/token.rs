@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 
 /// Signing and verification keys plus token lifetime; built once at start.
-pub struct TokenKeys {
+pub(crate) struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -33,13 +33,13 @@ struct Claims {
 
 /// A freshly issued token and when it stops being accepted.
 #[derive(Debug)]
-pub struct IssuedToken {
+pub(crate) struct IssuedToken {
     pub token: String,
     pub expires_at: DateTime<Utc>,
 }
 
 impl TokenKeys {
-    pub fn new(secret: &SecretString, ttl: Duration) -> Self {
+    pub(crate) fn new(secret: &SecretString, ttl: Duration) -> Self {
         let bytes = secret.expose_secret().as_bytes();
         // Only HS256 is accepted: this rejects `alg: none` and algorithm-confusion tokens.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -53,12 +53,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid) -> Result<IssuedToken> {
+    pub(crate) fn issue(&self, user_id: Uuid) -> Result<IssuedToken> {
         self.issue_at(user_id, Utc::now())
     }
 
     /// Issues a token as if the time were `now`; tests use it to mint expired tokens.
-    pub fn issue_at(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<IssuedToken> {
+    pub(crate) fn issue_at(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<IssuedToken> {
         let expires_at = now + self.ttl;
         let claims = Claims {
             sub: user_id.to_string(),
@@ -71,7 +71,7 @@ impl TokenKeys {
     }
 
     /// The user id of a valid token; any defect (signature, algorithm, expiry, subject) is 401.
-    pub fn verify(&self, token: &str) -> Result<Uuid> {
+    pub(crate) fn verify(&self, token: &str) -> Result<Uuid> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
             tracing::debug!(error = %err, "rejected token");
             Error::Unauthenticated

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// A user as the API shows it.
 #[derive(Debug, Clone)]
-pub struct User {
+pub(crate) struct User {
     pub id: Uuid,
     pub email: String,
     pub name: Option<String>,
@@ -16,12 +16,18 @@ pub struct User {
 
 /// Credentials looked up at login.
 #[derive(Debug)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     pub id: Uuid,
     pub password_hash: String,
 }
 
-pub async fn insert(db: &PgPool, email: &str, password_hash: &str, name: Option<&str>, timezone: &str) -> Result<Uuid> {
+pub(crate) async fn insert(
+    db: &PgPool,
+    email: &str,
+    password_hash: &str,
+    name: Option<&str>,
+    timezone: &str,
+) -> Result<Uuid> {
     let result = sqlx::query_scalar!(
         "insert into users (email, password_hash, name, timezone) values ($1, $2, $3, $4) returning id",
         email,
@@ -38,7 +44,7 @@ pub async fn insert(db: &PgPool, email: &str, password_hash: &str, name: Option<
     }
 }
 
-pub async fn credentials_by_email(db: &PgPool, email: &str) -> Result<Option<Credentials>> {
+pub(crate) async fn credentials_by_email(db: &PgPool, email: &str) -> Result<Option<Credentials>> {
     if email.contains('\0') {
         // PostgreSQL text cannot hold NUL, so no stored email matches it (and the query would fail).
         return Ok(None);
@@ -53,7 +59,7 @@ pub async fn credentials_by_email(db: &PgPool, email: &str) -> Result<Option<Cre
     Ok(row)
 }
 
-pub async fn by_id(db: &PgPool, id: Uuid) -> Result<Option<User>> {
+pub(crate) async fn by_id(db: &PgPool, id: Uuid) -> Result<Option<User>> {
     let row = sqlx::query_as!(User, "select id, email, name, timezone from users where id = $1", id)
         .fetch_optional(db)
         .await?;

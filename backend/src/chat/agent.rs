@@ -18,7 +18,7 @@ use super::{
 
 /// What a turn streams while it runs (docs/contract.md: `tool_call`, `tool_result`, `delta`).
 #[derive(Debug, Clone, PartialEq)]
-pub enum AgentEvent {
+pub(crate) enum AgentEvent {
     ToolCall { id: String, tool: String, arguments: Value },
     ToolResult { id: String, tool: String, result: Value },
     Delta(String),
@@ -27,14 +27,14 @@ pub enum AgentEvent {
 /// Why an agent could not finish a turn, in words for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct AgentError {
+pub(crate) struct AgentError {
     /// Stable snake_case code, as in every error body.
     pub code: &'static str,
     pub message: String,
 }
 
 impl AgentError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -44,7 +44,7 @@ impl AgentError {
 
 /// One user message being answered.
 #[derive(Debug)]
-pub struct Turn<'a> {
+pub(crate) struct Turn<'a> {
     /// Earlier messages of the conversation, oldest first, already bounded.
     pub history: &'a [Message],
     pub message: &'a str,
@@ -64,7 +64,7 @@ pub struct Turn<'a> {
 static NO_DIALOGUE: Value = Value::Null;
 
 impl<'a> Turn<'a> {
-    pub fn new(
+    pub(crate) fn new(
         history: &'a [Message],
         message: &'a str,
         now: DateTime<Utc>,
@@ -88,18 +88,18 @@ impl<'a> Turn<'a> {
 
     /// The turn with what the engine remembered from the previous one.
     #[must_use]
-    pub fn with_dialogue(mut self, dialogue: &'a Value) -> Self {
+    pub(crate) fn with_dialogue(mut self, dialogue: &'a Value) -> Self {
         self.dialogue = dialogue;
         self
     }
 
     /// Replaces what the conversation remembers for the next turn (stored with the reply).
-    pub fn remember(&mut self, dialogue: Value) {
+    pub(crate) fn remember(&mut self, dialogue: Value) {
         self.remembered = Some(dialogue);
     }
 
     /// Runs a tool, streaming the call and its result, and records both for the stored message.
-    pub async fn call_tool(&mut self, tool: &str, arguments: Value) -> Value {
+    pub(crate) async fn call_tool(&mut self, tool: &str, arguments: Value) -> Value {
         let id = self.announce(tool, &arguments);
         let result = self.tools.call(tool, &arguments).await;
         self.settle(id, tool, arguments, result)
@@ -107,7 +107,7 @@ impl<'a> Turn<'a> {
 
     /// A call refused before it ran (its arguments were not JSON): streamed and recorded like any
     /// other, with the error the model is told.
-    pub fn reject_call(&mut self, tool: &str, arguments: Value, problem: &str) -> Value {
+    pub(crate) fn reject_call(&mut self, tool: &str, arguments: Value, problem: &str) -> Value {
         let id = self.announce(tool, &arguments);
         self.settle(id, tool, arguments, json!({ "error": problem }))
     }
@@ -116,7 +116,7 @@ impl<'a> Turn<'a> {
         let id = format!("call_{}", self.calls.len() + 1);
         self.emit(AgentEvent::ToolCall {
             id: id.clone(),
-            tool: tool.to_string(),
+            tool: tool.to_owned(),
             arguments: arguments.clone(),
         });
         id
@@ -125,12 +125,12 @@ impl<'a> Turn<'a> {
     fn settle(&mut self, id: String, tool: &str, arguments: Value, result: Value) -> Value {
         self.emit(AgentEvent::ToolResult {
             id: id.clone(),
-            tool: tool.to_string(),
+            tool: tool.to_owned(),
             result: result.clone(),
         });
         self.calls.push(ToolCallRecord {
             id,
-            tool: tool.to_string(),
+            tool: tool.to_owned(),
             arguments,
             result: result.clone(),
         });
@@ -138,26 +138,26 @@ impl<'a> Turn<'a> {
     }
 
     /// Streams a piece of the reply.
-    pub fn say(&mut self, text: &str) {
+    pub(crate) fn say(&mut self, text: &str) {
         if text.is_empty() {
             return;
         }
         self.reply.push_str(text);
-        self.emit(AgentEvent::Delta(text.to_string()));
+        self.emit(AgentEvent::Delta(text.to_owned()));
     }
 
     /// The reply so far.
-    pub fn reply(&self) -> &str {
+    pub(crate) fn reply(&self) -> &str {
         &self.reply
     }
 
     /// Tool calls made so far in this turn, in order.
-    pub fn calls(&self) -> &[ToolCallRecord] {
+    pub(crate) fn calls(&self) -> &[ToolCallRecord] {
         &self.calls
     }
 
     /// The reply, the tool calls, and the dialogue state to store (if the engine set one).
-    pub fn into_parts(self) -> (String, Vec<ToolCallRecord>, Option<Value>) {
+    pub(crate) fn into_parts(self) -> (String, Vec<ToolCallRecord>, Option<Value>) {
         (self.reply, self.calls, self.remembered)
     }
 
@@ -170,26 +170,26 @@ impl<'a> Turn<'a> {
 }
 
 /// An engine that answers a turn by calling tools and speaking.
-pub trait Agent {
+pub(crate) trait Agent {
     fn run(&self, turn: &mut Turn<'_>) -> impl Future<Output = Result<(), AgentError>> + Send;
 }
 
 /// The engine chosen by `LLM_PROVIDER`.
 #[derive(Debug)]
-pub enum Engine {
+pub(crate) enum Engine {
     Rules(RulesAgent),
     OpenAi(OpenAiAgent),
 }
 
 impl Engine {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Rules(_) => "rules",
             Self::OpenAi(_) => "openai",
         }
     }
 
-    pub async fn run(&self, turn: &mut Turn<'_>) -> Result<(), AgentError> {
+    pub(crate) async fn run(&self, turn: &mut Turn<'_>) -> Result<(), AgentError> {
         match self {
             Self::Rules(agent) => agent.run(turn).await,
             Self::OpenAi(agent) => agent.run(turn).await,

@@ -2,22 +2,22 @@
 //! database, runs one of two engines behind the [`agent::Agent`] trait — the embedded `rules`
 //! engine or an OpenAI-compatible LLM — through the [`tools`], and stores the reply.
 
-pub mod agent;
-pub mod model;
-pub mod openai;
+pub(crate) mod agent;
+pub(crate) mod model;
+pub(crate) mod openai;
 mod routes;
-pub mod rules;
-pub mod store;
-pub mod tools;
-pub mod turn;
-pub mod undo;
+pub(crate) mod rules;
+pub(crate) mod store;
+pub(crate) mod tools;
+pub(crate) mod turn;
+pub(crate) mod undo;
 
-pub use routes::routes;
+pub(crate) use routes::routes;
 
 use crate::config::{Config, LlmProvider};
 
 /// The engine `LLM_PROVIDER` names, configured.
-pub fn engine(config: &Config) -> anyhow::Result<agent::Engine> {
+pub(crate) fn engine(config: &Config) -> anyhow::Result<agent::Engine> {
     Ok(match config.llm_provider {
         LlmProvider::Rules => agent::Engine::Rules(rules::RulesAgent),
         LlmProvider::Openai => agent::Engine::OpenAi(openai::OpenAiAgent::new(

@@ -6,14 +6,14 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 /// Longest chat message accepted, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 4000;
 /// Longest conversation title, taken from the first message.
-pub const MAX_TITLE_CHARS: usize = 80;
+pub(crate) const MAX_TITLE_CHARS: usize = 80;
 
 /// Body of `POST /api/{user_id}/chat`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ChatRequest {
+pub(crate) struct ChatRequest {
     /// Continue this conversation; omit it to start a new one.
     #[serde(default, deserialize_with = "json_integer")]
     pub conversation_id: Option<i64>,
@@ -43,7 +43,7 @@ fn json_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Opt
 
 /// Reply to a chat turn (JSON mode).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChatResponse {
+pub(crate) struct ChatResponse {
     pub conversation_id: i64,
     /// Id of the stored assistant message.
     pub message_id: i64,
@@ -55,7 +55,7 @@ pub struct ChatResponse {
 
 /// One tool call and what it returned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ToolCallRecord {
+pub(crate) struct ToolCallRecord {
     /// Call id, unique within its turn; pairs `tool_call` and `tool_result` stream events.
     #[serde(default)]
     pub id: String,
@@ -71,14 +71,14 @@ pub struct ToolCallRecord {
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub(crate) enum Role {
     User,
     Assistant,
     Tool,
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::User => "user",
             Self::Assistant => "assistant",
@@ -87,7 +87,7 @@ impl Role {
     }
 
     /// Unknown roles cannot be stored (a check constraint), so they only come from a damaged row.
-    pub fn parse(value: &str) -> Self {
+    pub(crate) fn parse(value: &str) -> Self {
         match value {
             "user" => Self::User,
             "tool" => Self::Tool,
@@ -98,7 +98,7 @@ impl Role {
 
 /// A stored message.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Message {
+pub(crate) struct Message {
     pub id: i64,
     pub role: Role,
     pub content: String,
@@ -108,7 +108,7 @@ pub struct Message {
 
 /// A conversation in the list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConversationSummary {
+pub(crate) struct ConversationSummary {
     pub id: i64,
     pub title: String,
     pub created_at: DateTime<Utc>,
@@ -117,21 +117,21 @@ pub struct ConversationSummary {
 
 /// A conversation with its messages, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ConversationDetail {
+pub(crate) struct ConversationDetail {
     #[serde(flatten)]
     pub conversation: ConversationSummary,
     pub messages: Vec<Message>,
 }
 
 /// Title of a new conversation: the first line of its first message, shortened on a word boundary.
-pub fn title_from(message: &str) -> String {
+pub(crate) fn title_from(message: &str) -> String {
     let line = message
         .lines()
         .map(str::trim)
         .find(|line| !line.is_empty())
         .unwrap_or("New conversation");
     if line.chars().count() <= MAX_TITLE_CHARS {
-        return line.to_string();
+        return line.to_owned();
     }
     let cut: String = line.chars().take(MAX_TITLE_CHARS - 1).collect();
     let cut = match cut.rfind(' ') {

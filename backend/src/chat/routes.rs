@@ -37,7 +37,7 @@ use crate::{
 /// Most messages a conversation view returns (the newest ones).
 const CONVERSATION_MESSAGES: i64 = 500;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(chat))
         .routes(routes!(list_conversations))

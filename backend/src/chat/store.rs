@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 const NOT_FOUND: Error = Error::NotFound("conversation");
 
-pub async fn create_conversation(db: &PgPool, user_id: Uuid, title: &str) -> Result<ConversationSummary> {
+pub(crate) async fn create_conversation(db: &PgPool, user_id: Uuid, title: &str) -> Result<ConversationSummary> {
     let conversation = sqlx::query_as!(
         ConversationSummary,
         "insert into conversations (user_id, title) values ($1, $2)
@@ -23,7 +23,7 @@ pub async fn create_conversation(db: &PgPool, user_id: Uuid, title: &str) -> Res
     Ok(conversation)
 }
 
-pub async fn conversation(db: &PgPool, user_id: Uuid, id: i64) -> Result<ConversationSummary> {
+pub(crate) async fn conversation(db: &PgPool, user_id: Uuid, id: i64) -> Result<ConversationSummary> {
     sqlx::query_as!(
         ConversationSummary,
         "select id, title, created_at, updated_at from conversations where id = $1 and user_id = $2",
@@ -36,7 +36,12 @@ pub async fn conversation(db: &PgPool, user_id: Uuid, id: i64) -> Result<Convers
 }
 
 /// Newest activity first.
-pub async fn conversations(db: &PgPool, user_id: Uuid, limit: i64, offset: i64) -> Result<Vec<ConversationSummary>> {
+pub(crate) async fn conversations(
+    db: &PgPool,
+    user_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ConversationSummary>> {
     let rows = sqlx::query_as!(
         ConversationSummary,
         "select id, title, created_at, updated_at from conversations
@@ -53,7 +58,7 @@ pub async fn conversations(db: &PgPool, user_id: Uuid, limit: i64, offset: i64) 
 }
 
 /// Deletes the conversation and, by cascade, its messages.
-pub async fn delete_conversation(db: &PgPool, user_id: Uuid, id: i64) -> Result<()> {
+pub(crate) async fn delete_conversation(db: &PgPool, user_id: Uuid, id: i64) -> Result<()> {
     let deleted = sqlx::query!("delete from conversations where id = $1 and user_id = $2", id, user_id)
         .execute(db)
         .await?;
@@ -64,7 +69,12 @@ pub async fn delete_conversation(db: &PgPool, user_id: Uuid, id: i64) -> Result<
 }
 
 /// The latest `limit` messages of a conversation, returned oldest first.
-pub async fn latest_messages(db: &PgPool, user_id: Uuid, conversation_id: i64, limit: i64) -> Result<Vec<Message>> {
+pub(crate) async fn latest_messages(
+    db: &PgPool,
+    user_id: Uuid,
+    conversation_id: i64,
+    limit: i64,
+) -> Result<Vec<Message>> {
     let mut rows = sqlx::query!(
         r#"select id, role, content, tool_calls as "tool_calls: Json<Vec<ToolCallRecord>>", created_at
            from messages
@@ -91,7 +101,7 @@ pub async fn latest_messages(db: &PgPool, user_id: Uuid, conversation_id: i64, l
 }
 
 /// What the embedded engine remembered at the end of the conversation's latest turn.
-pub async fn dialogue(db: &PgPool, user_id: Uuid, conversation_id: i64) -> Result<Value> {
+pub(crate) async fn dialogue(db: &PgPool, user_id: Uuid, conversation_id: i64) -> Result<Value> {
     sqlx::query_scalar!(
         "select dialogue from conversations where id = $1 and user_id = $2",
         conversation_id,
@@ -104,7 +114,7 @@ pub async fn dialogue(db: &PgPool, user_id: Uuid, conversation_id: i64) -> Resul
 
 /// Appends a message and marks the conversation as active now, in one statement; `dialogue`, when
 /// given, replaces what the engine remembers.
-pub async fn append_message(
+pub(crate) async fn append_message(
     db: &PgPool,
     user_id: Uuid,
     conversation_id: i64,

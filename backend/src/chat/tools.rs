@@ -1,4 +1,4 @@
-//! The tools the agents act through: the contract's five (see docs/contract.md, "Tools") and
+//! The tools the agents act through: the contract's five (docs/contract.md, "The agent's tools") and
 //! `undo`. Each is one function over the task service — the same code the REST routes run — scoped
 //! to the authenticated user, so no tool can reach another user's tasks. Every change is journalled
 //! with its turn in the same transaction ([`super::undo`]). A failing tool answers `{"error": "…"}`;
@@ -19,13 +19,13 @@ use crate::{
     },
 };
 
-pub const ADD_TASK: &str = "add_task";
-pub const LIST_TASKS: &str = "list_tasks";
-pub const COMPLETE_TASK: &str = "complete_task";
-pub const DELETE_TASK: &str = "delete_task";
-pub const UPDATE_TASK: &str = "update_task";
+pub(crate) const ADD_TASK: &str = "add_task";
+pub(crate) const LIST_TASKS: &str = "list_tasks";
+pub(crate) const COMPLETE_TASK: &str = "complete_task";
+pub(crate) const DELETE_TASK: &str = "delete_task";
+pub(crate) const UPDATE_TASK: &str = "update_task";
 /// Not one of the contract's five: reverts the changes of the latest turn.
-pub const UNDO: &str = "undo";
+pub(crate) const UNDO: &str = "undo";
 
 /// The tools, bound to one user's tasks and to the turn their changes are journalled under.
 #[derive(Debug, Clone)]
@@ -174,7 +174,7 @@ impl ToolBox {
 const TOOL_NAMES: [&str; 6] = [ADD_TASK, LIST_TASKS, COMPLETE_TASK, DELETE_TASK, UPDATE_TASK, UNDO];
 
 /// Whether `name` is one of the tools.
-pub fn is_tool(name: &str) -> bool {
+pub(crate) fn is_tool(name: &str) -> bool {
     TOOL_NAMES.contains(&name)
 }
 
@@ -231,7 +231,7 @@ fn not_found_or(err: Error, id: i64) -> String {
 }
 
 /// The tools as OpenAI function definitions (JSON Schema parameters).
-pub fn definitions() -> Value {
+pub(crate) fn definitions() -> Value {
     let priority = json!({ "type": "string", "enum": ["low", "medium", "high"] });
     let due_at = json!({
         "type": ["string", "null"],
@@ -295,13 +295,11 @@ pub fn definitions() -> Value {
 }
 
 fn function(name: &str, description: &str, properties: Value, required: &[&str]) -> Value {
+    let mut parameters = json!({ "type": "object", "required": required });
+    parameters["properties"] = properties;
     json!({
         "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": { "type": "object", "properties": properties, "required": required },
-        }
+        "function": { "name": name, "description": description, "parameters": parameters },
     })
 }
 
@@ -325,7 +323,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|tool| tool["function"]["name"].as_str().unwrap().to_string())
+            .map(|tool| tool["function"]["name"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(names, TOOL_NAMES);
     }

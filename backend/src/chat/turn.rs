@@ -25,16 +25,16 @@ use crate::{
 };
 
 /// Most earlier messages the agent sees; older ones are dropped first.
-pub const HISTORY_MESSAGES: i64 = 20;
+pub(crate) const HISTORY_MESSAGES: i64 = 20;
 /// Most characters of earlier messages the agent sees (text plus tool data).
-pub const HISTORY_CHARS: usize = 16_000;
+pub(crate) const HISTORY_CHARS: usize = 16_000;
 /// Longest a turn may run, every model step and tool call included. Below the frontend's
 /// `CHAT_TIMEOUT_SECS` default (120 s), so the user hears this turn's own explanation, not a timeout.
-pub const TURN_DEADLINE: Duration = Duration::from_secs(110);
+pub(crate) const TURN_DEADLINE: Duration = Duration::from_secs(110);
 
 /// A turn whose user message is stored and whose context is loaded, ready for the agent.
 #[derive(Debug)]
-pub struct PreparedTurn {
+pub(crate) struct PreparedTurn {
     db: PgPool,
     user_id: Uuid,
     pub conversation_id: i64,
@@ -46,7 +46,7 @@ pub struct PreparedTurn {
 
 /// A finished turn.
 #[derive(Debug)]
-pub struct TurnOutcome {
+pub(crate) struct TurnOutcome {
     pub conversation_id: i64,
     pub message_id: i64,
     pub response: String,
@@ -56,7 +56,7 @@ pub struct TurnOutcome {
 /// A turn the agent could not finish. The user message is kept and, when possible, a reply saying
 /// what happened is stored too.
 #[derive(Debug)]
-pub struct TurnFailure {
+pub(crate) struct TurnFailure {
     pub conversation_id: i64,
     pub code: &'static str,
     pub message: String,
@@ -64,7 +64,7 @@ pub struct TurnFailure {
 
 /// Validates the request, finds or starts the conversation, loads its history and stores the user
 /// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
-pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
+pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
     // An existing conversation is found (or is 404) by reading what the engine remembered in it.
     let (conversation_id, dialogue) = match request.conversation_id {
@@ -93,7 +93,7 @@ pub async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result
 
 impl PreparedTurn {
     /// Runs the agent, stores its reply and counts the turn; `events` receives the stream as it happens.
-    pub async fn run(
+    pub(crate) async fn run(
         self,
         engine: &Engine,
         metrics: &Metrics,
@@ -178,7 +178,7 @@ fn validate(message: &str) -> Result<String> {
             format!("must be at most {MAX_MESSAGE_CHARS} characters (got {chars})"),
         ))
     } else {
-        Ok(message.to_string())
+        Ok(message.to_owned())
     }
 }
 

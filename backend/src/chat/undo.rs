@@ -31,7 +31,7 @@ impl TurnKey {
 
 /// What a journalled change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     Created,
     Updated,
     Deleted,
@@ -48,7 +48,7 @@ impl ChangeKind {
 }
 
 /// Records one change; `before` is the task as it was (none for a created task).
-pub async fn record(
+pub(crate) async fn record(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     key: TurnKey,
@@ -73,7 +73,7 @@ pub async fn record(
 
 /// One change put back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reverted {
+pub(crate) struct Reverted {
     pub task_id: i64,
     pub title: String,
     /// `removed` (it had been created), `restored` (it had been deleted), `reverted` (changed
@@ -83,7 +83,7 @@ pub struct Reverted {
 
 /// Reverts the latest turn of `conversation_id` that changed tasks and has not been undone yet,
 /// newest change first, in one transaction. Empty when there is nothing to undo.
-pub async fn undo_last_turn(db: &PgPool, user_id: Uuid, conversation_id: Option<i64>) -> Result<Vec<Reverted>> {
+pub(crate) async fn undo_last_turn(db: &PgPool, user_id: Uuid, conversation_id: Option<i64>) -> Result<Vec<Reverted>> {
     let mut tx = db.begin().await?;
     let changes = sqlx::query!(
         r#"select id, task_id, action, before as "before: Json<Task>", created_at

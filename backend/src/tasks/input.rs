@@ -9,10 +9,10 @@ use super::model::{Priority, SortKey, SortOrder, StatusFilter};
 // The `pattern`s in the schemas below tell API clients the NUL rule too.
 use crate::error::{Error, FieldErrors, NUL_PROBLEM, Result};
 
-pub const MAX_TITLE_CHARS: usize = 200;
-pub const MAX_DESCRIPTION_CHARS: usize = 1000;
-pub const DEFAULT_LIMIT: u32 = 100;
-pub const MAX_LIMIT: u32 = 500;
+pub(crate) const MAX_TITLE_CHARS: usize = 200;
+pub(crate) const MAX_DESCRIPTION_CHARS: usize = 1000;
+pub(crate) const DEFAULT_LIMIT: u32 = 100;
+pub(crate) const MAX_LIMIT: u32 = 500;
 /// Largest offset: the OpenAPI type of `offset` is int32.
 const MAX_OFFSET: u32 = i32::MAX as u32;
 const MAX_QUERY_CHARS: usize = 200;
@@ -20,7 +20,7 @@ const MAX_QUERY_CHARS: usize = 200;
 /// Body of `POST /api/{user_id}/tasks`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewTaskRequest {
+pub(crate) struct NewTaskRequest {
     /// Required; at most 200 characters, not blank; stored trimmed.
     #[schema(value_type = String, required = true, example = "Buy groceries",
              max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
@@ -40,7 +40,7 @@ pub struct NewTaskRequest {
 /// `null` clears `description` and `due_at`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TaskPatchRequest {
+pub(crate) struct TaskPatchRequest {
     /// At most 200 characters, not blank; stored trimmed.
     #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
@@ -59,7 +59,7 @@ pub struct TaskPatchRequest {
 
 /// A task ready to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewTask {
+pub(crate) struct NewTask {
     pub title: String,
     pub description: Option<String>,
     pub priority: Priority,
@@ -68,7 +68,7 @@ pub struct NewTask {
 
 /// Changes to apply; `None` keeps the current value, `Some(None)` clears a nullable field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TaskPatch {
+pub(crate) struct TaskPatch {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub priority: Option<Priority>,
@@ -77,10 +77,10 @@ pub struct TaskPatch {
 }
 
 impl NewTaskRequest {
-    pub fn validate(self) -> Result<NewTask> {
+    pub(crate) fn validate(self) -> Result<NewTask> {
         let mut problems = FieldErrors::new();
         let title = match self.title {
-            Some(title) => check_title(title, &mut problems),
+            Some(title) => check_title(&title, &mut problems),
             None => {
                 problems.insert("title".into(), "is required".into());
                 None
@@ -105,10 +105,10 @@ impl NewTaskRequest {
 }
 
 impl TaskPatchRequest {
-    pub fn validate(self) -> Result<TaskPatch> {
+    pub(crate) fn validate(self) -> Result<TaskPatch> {
         let mut problems = FieldErrors::new();
         let patch = TaskPatch {
-            title: self.title.and_then(|title| check_title(title, &mut problems)),
+            title: self.title.and_then(|title| check_title(&title, &mut problems)),
             description: self
                 .description
                 .map(|text| text.and_then(|text| check_description(text, &mut problems))),
@@ -128,7 +128,7 @@ impl TaskPatchRequest {
 
 /// The limit counts the title as sent, so it agrees with `maxLength` in the OpenAPI schema; the
 /// stored title is the trimmed one.
-fn check_title(title: String, problems: &mut FieldErrors) -> Option<String> {
+fn check_title(title: &str, problems: &mut FieldErrors) -> Option<String> {
     let chars = title.chars().count();
     let title = title.trim();
     if title.contains('\0') {
@@ -144,7 +144,7 @@ fn check_title(title: String, problems: &mut FieldErrors) -> Option<String> {
         );
         None
     } else {
-        Some(title.to_string())
+        Some(title.to_owned())
     }
 }
 
@@ -197,7 +197,7 @@ where
 /// Query string of `GET /api/{user_id}/tasks`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     /// `all` (default), `pending` or `completed`.
     #[param(inline)]
     pub status: Option<StatusFilter>,
@@ -220,7 +220,7 @@ pub struct ListQuery {
 
 /// A validated list request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListFilter {
+pub(crate) struct ListFilter {
     pub status: StatusFilter,
     pub q: Option<String>,
     pub sort: SortKey,
@@ -238,12 +238,12 @@ impl Default for ListFilter {
 }
 
 impl ListQuery {
-    pub fn validate(self) -> Result<ListFilter> {
+    pub(crate) fn validate(self) -> Result<ListFilter> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(Error::InvalidQuery(format!("limit must be between 1 and {MAX_LIMIT}")));
         }
-        let q = self.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+        let q = self.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
         if q.as_ref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
             return Err(Error::InvalidQuery(format!(
                 "q must be at most {MAX_QUERY_CHARS} characters"

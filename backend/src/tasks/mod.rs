@@ -1,9 +1,9 @@
 //! Tasks: the model, input validation, the task service (all task SQL) and the REST routes.
 //! The chat tools call [`service`] too, so REST and chat share one code path per behaviour.
 
-pub mod input;
-pub mod model;
+pub(crate) mod input;
+pub(crate) mod model;
 mod routes;
-pub mod service;
+pub(crate) mod service;
 
-pub use routes::routes;
+pub(crate) use routes::routes;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 /// A user's task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Task {
+pub(crate) struct Task {
     pub id: i64,
     pub user_id: Uuid,
     /// 1–200 characters, trimmed.
@@ -26,7 +26,7 @@ pub struct Task {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[sqlx(type_name = "task_priority", rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
-pub enum Priority {
+pub(crate) enum Priority {
     Low,
     #[default]
     Medium,
@@ -34,7 +34,7 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Low => "low",
             Self::Medium => "medium",
@@ -42,7 +42,7 @@ impl Priority {
         }
     }
 
-    pub fn parse(value: &str) -> Option<Self> {
+    pub(crate) fn parse(value: &str) -> Option<Self> {
         match value.trim().to_ascii_lowercase().as_str() {
             "low" => Some(Self::Low),
             "medium" => Some(Self::Medium),
@@ -55,7 +55,7 @@ impl Priority {
 /// Which tasks a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum StatusFilter {
+pub(crate) enum StatusFilter {
     #[default]
     All,
     Pending,
@@ -63,7 +63,7 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::All => "all",
             Self::Pending => "pending",
@@ -72,7 +72,7 @@ impl StatusFilter {
     }
 
     /// The `completed` value to match, or `None` for all.
-    pub fn completed(self) -> Option<bool> {
+    pub(crate) fn completed(self) -> Option<bool> {
         match self {
             Self::All => None,
             Self::Pending => Some(false),
@@ -84,7 +84,7 @@ impl StatusFilter {
 /// Sort key of a list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SortKey {
+pub(crate) enum SortKey {
     #[default]
     Created,
     Title,
@@ -93,7 +93,7 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Created => "created",
             Self::Title => "title",
@@ -103,7 +103,7 @@ impl SortKey {
     }
 
     /// The order users expect when they pick a key and no order: newest, A–Z, soonest, most important.
-    pub fn default_order(self) -> SortOrder {
+    pub(crate) fn default_order(self) -> SortOrder {
         match self {
             Self::Created | Self::Priority => SortOrder::Desc,
             Self::Title | Self::DueDate => SortOrder::Asc,
@@ -113,13 +113,13 @@ impl SortKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum SortOrder {
+pub(crate) enum SortOrder {
     Asc,
     Desc,
 }
 
 impl SortOrder {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Asc => "asc",
             Self::Desc => "desc",

@@ -19,7 +19,7 @@ use crate::{
     extract::{JsonBody, QueryParams, path_id},
 };
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tasks, create_task))
         .routes(routes!(get_task, update_task, delete_task))

@@ -12,14 +12,14 @@ use crate::error::{Error, Result};
 
 /// One page of tasks and how many match the filter in total.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskPage {
+pub(crate) struct TaskPage {
     pub tasks: Vec<Task>,
     pub total: i64,
 }
 
 const NOT_FOUND: Error = Error::NotFound("task");
 
-pub async fn create(db: impl PgExecutor<'_>, user_id: Uuid, task: NewTask) -> Result<Task> {
+pub(crate) async fn create(db: impl PgExecutor<'_>, user_id: Uuid, task: NewTask) -> Result<Task> {
     let task = sqlx::query_as!(
         Task,
         r#"insert into tasks (user_id, title, description, priority, due_at)
@@ -37,7 +37,7 @@ pub async fn create(db: impl PgExecutor<'_>, user_id: Uuid, task: NewTask) -> Re
     Ok(task)
 }
 
-pub async fn get(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {
+pub(crate) async fn get(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"select id, user_id, title, description, completed, priority as "priority: Priority",
@@ -52,7 +52,7 @@ pub async fn get(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task
 }
 
 /// Filters, searches, sorts and pages in one statement; the total comes from a window count.
-pub async fn list(db: &PgPool, user_id: Uuid, filter: &ListFilter) -> Result<TaskPage> {
+pub(crate) async fn list(db: &PgPool, user_id: Uuid, filter: &ListFilter) -> Result<TaskPage> {
     let pattern = filter.q.as_deref().map(like_pattern);
     let rows = sqlx::query!(
         r#"select id, user_id, title, description, completed, priority as "priority: Priority",
@@ -123,7 +123,7 @@ async fn count(db: &PgPool, user_id: Uuid, completed: Option<bool>, pattern: Opt
 }
 
 /// Applies the fields present in `patch`; the others keep their values.
-pub async fn update(db: impl PgExecutor<'_>, user_id: Uuid, id: i64, patch: TaskPatch) -> Result<Task> {
+pub(crate) async fn update(db: impl PgExecutor<'_>, user_id: Uuid, id: i64, patch: TaskPatch) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"update tasks set
@@ -151,7 +151,7 @@ pub async fn update(db: impl PgExecutor<'_>, user_id: Uuid, id: i64, patch: Task
 }
 
 /// Flips `completed`.
-pub async fn toggle(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
+pub(crate) async fn toggle(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"update tasks set completed = not completed
@@ -167,7 +167,7 @@ pub async fn toggle(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
 }
 
 /// Deletes the task and returns it as it was.
-pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {
+pub(crate) async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"delete from tasks where id = $1 and user_id = $2
@@ -183,7 +183,7 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<T
 
 /// Puts back a task exactly as it was (same id, fields and timestamps), for undo. A task that
 /// exists again already is left alone: `None`.
-pub async fn restore(db: impl PgExecutor<'_>, task: &Task) -> Result<Option<Task>> {
+pub(crate) async fn restore(db: impl PgExecutor<'_>, task: &Task) -> Result<Option<Task>> {
     let restored = sqlx::query_as!(
         Task,
         r#"insert into tasks (id, user_id, title, description, completed, priority, due_at, created_at, updated_at)

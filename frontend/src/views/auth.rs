@@ -4,10 +4,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::Query,
-    http::{HeaderMap, StatusCode, header},
+    extract::{Query, State},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::{
@@ -22,7 +23,7 @@ use crate::{
 
 /// What a form showed and what was wrong with it; passwords are never echoed back.
 #[derive(Debug, Default)]
-pub struct AuthForm {
+pub(crate) struct AuthForm {
     pub name: String,
     pub email: String,
     pub timezone: String,
@@ -33,20 +34,20 @@ pub struct AuthForm {
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "login.html")]
-pub struct LoginPage {
+pub(crate) struct LoginPage {
     pub layout: Layout,
     pub form: AuthForm,
 }
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "signup.html")]
-pub struct SignupPage {
+pub(crate) struct SignupPage {
     pub layout: Layout,
     pub form: AuthForm,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct LoginNotice {
+pub(crate) struct LoginNotice {
     #[serde(default)]
     expired: Option<String>,
     #[serde(default)]
@@ -54,7 +55,7 @@ pub struct LoginNotice {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct LoginFields {
+pub(crate) struct LoginFields {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -62,7 +63,7 @@ pub struct LoginFields {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SignupFields {
+pub(crate) struct SignupFields {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -74,14 +75,14 @@ pub struct SignupFields {
 }
 
 /// `GET /`: the chat for people who are signed in, the login page for everyone else.
-pub async fn home(MaybeSession(session): MaybeSession) -> Response {
+pub(crate) async fn home(MaybeSession(session): MaybeSession) -> Response {
     redirect(if session.is_some() { urls::CHAT } else { urls::LOGIN })
 }
 
 /// `GET /login`. An expired session lands here with `?expired=1`; its cookie is dropped.
-pub async fn login_page(
+pub(crate) async fn login_page(
     csrf: CsrfToken,
-    cookies: CookiePolicy,
+    State(cookies): State<CookiePolicy>,
     MaybeSession(session): MaybeSession,
     Query(notice): Query<LoginNotice>,
 ) -> Response {
@@ -91,7 +92,7 @@ pub async fn login_page(
             layout,
             form: AuthForm::default(),
         };
-        return ([(header::SET_COOKIE, cookies.clear_cookie(SESSION_COOKIE))], page).into_response();
+        return (CookieJar::new().add(cookies.removal(SESSION_COOKIE)), page).into_response();
     }
     if session.is_some() {
         return redirect(urls::CHAT);
@@ -108,15 +109,15 @@ pub async fn login_page(
 }
 
 /// `POST /login`.
-pub async fn login(
-    backend: BackendClient,
+pub(crate) async fn login(
+    State(backend): State<BackendClient>,
     caller: Caller,
     csrf: CsrfToken,
-    cookies: CookiePolicy,
+    State(cookies): State<CookiePolicy>,
     Form(fields): Form<LoginFields>,
 ) -> Result<Response> {
     let mut form = AuthForm {
-        email: fields.email.trim().to_string(),
+        email: fields.email.trim().to_owned(),
         ..AuthForm::default()
     };
     if form.email.is_empty() {
@@ -134,7 +135,7 @@ pub async fn login(
             Ok(token) => return Ok(signed_in(&cookies, &token)),
             Err(Error::Backend { status, message, .. }) => {
                 form.problem = Some(match status {
-                    StatusCode::UNAUTHORIZED => "Email or password is incorrect.".to_string(),
+                    StatusCode::UNAUTHORIZED => "Email or password is incorrect.".to_owned(),
                     _ => sentence(&message),
                 });
             }
@@ -149,7 +150,7 @@ pub async fn login(
 }
 
 /// `GET /signup`.
-pub async fn signup_page(csrf: CsrfToken, MaybeSession(session): MaybeSession) -> Response {
+pub(crate) async fn signup_page(csrf: CsrfToken, MaybeSession(session): MaybeSession) -> Response {
     if session.is_some() {
         return redirect(urls::CHAT);
     }
@@ -161,17 +162,17 @@ pub async fn signup_page(csrf: CsrfToken, MaybeSession(session): MaybeSession) -
 }
 
 /// `POST /signup`: the backend validates; its field errors appear next to the fields.
-pub async fn signup(
-    backend: BackendClient,
+pub(crate) async fn signup(
+    State(backend): State<BackendClient>,
     caller: Caller,
     csrf: CsrfToken,
-    cookies: CookiePolicy,
+    State(cookies): State<CookiePolicy>,
     Form(fields): Form<SignupFields>,
 ) -> Result<Response> {
     let mut form = AuthForm {
-        name: fields.name.trim().to_string(),
-        email: fields.email.trim().to_string(),
-        timezone: fields.timezone.trim().to_string(),
+        name: fields.name.trim().to_owned(),
+        email: fields.email.trim().to_owned(),
+        timezone: fields.timezone.trim().to_owned(),
         ..AuthForm::default()
     };
     let body = SignupRequest {
@@ -210,23 +211,17 @@ pub async fn signup(
 }
 
 /// `POST /logout`: forgets the session cookie (the token simply expires at the backend).
-pub async fn logout(cookies: CookiePolicy) -> Response {
-    let mut response = redirect(&format!("{}?logged_out=1", urls::LOGIN));
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, cookies.clear_cookie(SESSION_COOKIE));
-    response
+pub(crate) async fn logout(State(cookies): State<CookiePolicy>) -> Response {
+    let jar = CookieJar::new().add(cookies.removal(SESSION_COOKIE));
+    (jar, redirect(&format!("{}?logged_out=1", urls::LOGIN))).into_response()
 }
 
 /// Sets the session cookie to live exactly as long as the token and goes to the chat.
 fn signed_in(cookies: &CookiePolicy, token: &AuthToken) -> Response {
     let max_age = (token.expires_at - chrono::Utc::now()).num_seconds().max(0);
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        cookies.set_cookie(SESSION_COOKIE, &token.token, Some(max_age)),
-    );
-    (headers, redirect(urls::CHAT)).into_response()
+    let mut session = cookies.cookie(SESSION_COOKIE, token.token.clone());
+    session.set_max_age(time::Duration::seconds(max_age));
+    (CookieJar::new().add(session), redirect(urls::CHAT)).into_response()
 }
 
 /// "must be at least 8 characters" → "Must be at least 8 characters."

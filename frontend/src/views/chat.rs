@@ -6,36 +6,35 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    http::{HeaderValue, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
+use axum_htmx::HxPushUrl;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{
-    backend_client::{BackendClient, Caller},
     error::{Error, Result, redirect},
-    models::{ChatRequest, ConversationSummary, Message},
-    security::{CSRF_FIELD, CsrfToken},
-    session::Session,
+    models::{ChatRequest, ConversationSummary, Message, Role},
+    security::CSRF_FIELD,
     urls,
-    views::{HX_PUSH_URL, Id, Layout, Nav, Partial, tasks::TaskPanel},
+    views::{Id, Layout, Nav, SignedIn, tasks::TaskPanel},
 };
 
 /// Longest message the backend accepts (characters, after trimming).
-pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// A compact summary of one tool call ("Added #5 Buy groceries").
 #[derive(Debug, Clone, Template)]
 #[template(path = "partials/chip.html")]
-pub struct Chip {
+pub(crate) struct Chip {
     pub label: String,
     pub failed: bool,
 }
 
 impl Chip {
     /// Describes a tool's result in the words a person would use.
-    pub fn describe(tool: &str, result: &Value) -> Self {
+    pub(crate) fn describe(tool: &str, result: &Value) -> Self {
         if let Some(problem) = result.get("error").and_then(Value::as_str) {
             return Self {
                 label: format!("{} failed: {problem}", tool.replace('_', " ")),
@@ -64,7 +63,7 @@ impl Chip {
             None => format!("{verb} {title}"),
         };
         Self {
-            label: label.trim_end().to_string(),
+            label: label.trim_end().to_owned(),
             failed: false,
         }
     }
@@ -73,7 +72,7 @@ impl Chip {
 /// One stored message; assistant text is escaped by askama and keeps its line breaks through CSS.
 #[derive(Debug, Template)]
 #[template(path = "partials/message.html")]
-pub struct MessageView {
+pub(crate) struct MessageView {
     pub from_user: bool,
     pub content: String,
     pub chips: Vec<Chip>,
@@ -81,11 +80,11 @@ pub struct MessageView {
 
 impl MessageView {
     /// Only user and assistant messages are shown (tool or system rows are the agent's business).
-    pub fn from_message(message: Message) -> Option<Self> {
-        let from_user = match message.role.as_str() {
-            "user" => true,
-            "assistant" => false,
-            _ => return None,
+    pub(crate) fn from_message(message: Message) -> Option<Self> {
+        let from_user = match message.role {
+            Role::User => true,
+            Role::Assistant => false,
+            Role::Other => return None,
         };
         let chips = message
             .tool_calls
@@ -103,7 +102,7 @@ impl MessageView {
 /// Partial: the conversation list (also swapped out-of-band after a turn creates or renames one).
 #[derive(Debug, Template)]
 #[template(path = "partials/conversation_list.html")]
-pub struct ConversationList {
+pub(crate) struct ConversationList {
     pub csrf: String,
     pub current: Option<i64>,
     pub items: Vec<ConversationSummary>,
@@ -111,7 +110,7 @@ pub struct ConversationList {
 }
 
 impl ConversationList {
-    pub fn is_current(&self, id: &i64) -> bool {
+    pub(crate) fn is_current(&self, id: &i64) -> bool {
         self.current == Some(*id)
     }
 }
@@ -119,14 +118,14 @@ impl ConversationList {
 /// Partial: the form's hidden conversation id, updated out-of-band once a new conversation exists.
 #[derive(Debug, Template)]
 #[template(path = "partials/conversation_field.html")]
-pub struct ConversationField {
+pub(crate) struct ConversationField {
     pub id: Option<i64>,
     pub oob: bool,
 }
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "chat.html")]
-pub struct ChatPage {
+pub(crate) struct ChatPage {
     pub layout: Layout,
     pub conversation: ConversationField,
     pub messages: Vec<MessageView>,
@@ -138,7 +137,7 @@ pub struct ChatPage {
 /// Partial answered to an htmx send: the user's message and the assistant's streaming bubble.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/turn.html")]
-pub struct Turn {
+pub(crate) struct Turn {
     pub message: String,
     pub stream_url: String,
 }
@@ -146,13 +145,13 @@ pub struct Turn {
 /// Partial fetched when a turn is done: out-of-band updates of the list and the conversation id.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/sync.html")]
-pub struct Sync {
+pub(crate) struct Sync {
     pub conversation: ConversationField,
     pub list: ConversationList,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SendFields {
+pub(crate) struct SendFields {
     #[serde(default)]
     conversation_id: String,
     #[serde(default)]
@@ -160,40 +159,32 @@ pub struct SendFields {
 }
 
 /// `GET /chat`: a fresh conversation.
-pub async fn new_chat(backend: BackendClient, caller: Caller, session: Session, csrf: CsrfToken) -> Result<ChatPage> {
-    page(&backend, &caller, &session, &csrf, None).await
+pub(crate) async fn new_chat(user: SignedIn) -> Result<ChatPage> {
+    page(&user, None).await
 }
 
 /// `GET /chat/{id}`: a stored conversation.
-pub async fn conversation(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-) -> Result<ChatPage> {
-    page(&backend, &caller, &session, &csrf, Some(id)).await
+pub(crate) async fn conversation(user: SignedIn, Id(id): Id) -> Result<ChatPage> {
+    page(&user, Some(id)).await
 }
 
-async fn page(
-    backend: &BackendClient,
-    caller: &Caller,
-    session: &Session,
-    csrf: &CsrfToken,
-    id: Option<i64>,
-) -> Result<ChatPage> {
+async fn page(user: &SignedIn, id: Option<i64>) -> Result<ChatPage> {
+    let SignedIn {
+        backend,
+        caller,
+        session,
+        csrf,
+        ..
+    } = user;
     let thread = async {
         match id {
             Some(id) => backend.conversation(caller, session, id).await.map(Some),
             None => Ok(None),
         }
     };
-    let (thread, items, panel) = tokio::try_join!(
-        thread,
-        backend.conversations(caller, session),
-        TaskPanel::load(backend, caller, session),
-    )
-    .map_err(not_found_as_page)?;
+    let (thread, items, panel) =
+        tokio::try_join!(thread, backend.conversations(caller, session), TaskPanel::load(user),)
+            .map_err(not_found_as_page)?;
     let messages = thread
         .map(|c| c.messages.into_iter().filter_map(MessageView::from_message).collect())
         .unwrap_or_default();
@@ -213,36 +204,24 @@ async fn page(
 }
 
 /// `POST /chat/send`: with htmx, the streaming turn; without, one blocking turn and a redirect.
-pub async fn send(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Form(fields): Form<SendFields>,
-) -> Result<Response> {
+pub(crate) async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Response> {
     let conversation_id = fields.conversation_id.trim().parse::<i64>().ok();
     let message = fields.message.trim();
-    let back = conversation_id.map_or_else(|| urls::CHAT.to_string(), urls::conversation);
+    let back = conversation_id.map_or_else(|| urls::CHAT.to_owned(), urls::conversation);
     if let Err(problem) = check_message(message) {
-        if partial {
-            return Err(Error::Backend {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_message".into(),
-                message: problem.into(),
-                fields: Default::default(),
-            });
+        if user.partial {
+            return Err(Error::Invalid(problem));
         }
         return Ok(redirect(&back));
     }
-    if partial {
-        let mut query = vec![("message", message.to_string()), (CSRF_FIELD, csrf.0.clone())];
+    if user.partial {
+        let mut query = vec![("message", message.to_owned()), (CSRF_FIELD, user.csrf.0.clone())];
         if let Some(id) = conversation_id {
             query.push(("conversation_id", id.to_string()));
         }
         let encoded = serde_urlencoded::to_string(&query).map_err(anyhow::Error::from)?;
         let turn = Turn {
-            message: message.to_string(),
+            message: message.to_owned(),
             stream_url: format!("{}?{encoded}", urls::CHAT_STREAM),
         };
         return Ok(turn.into_response());
@@ -251,50 +230,40 @@ pub async fn send(
         conversation_id,
         message,
     };
-    let reply = backend.chat(&caller, &session, &body).await?;
+    let reply = user.backend.chat(&user.caller, &user.session, &body).await?;
     Ok(redirect(&urls::conversation(reply.conversation_id)))
 }
 
 /// `GET /chat/{id}/sync` (htmx only): refreshes the list and the form's conversation id and puts the
 /// conversation's URL in the address bar, so a reload shows the same thread.
-pub async fn sync(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-) -> Result<Response> {
-    let items = backend.conversations(&caller, &session).await?;
+pub(crate) async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
+    let items = user.backend.conversations(&user.caller, &user.session).await?;
     let sync = Sync {
         conversation: ConversationField {
             id: Some(id),
             oob: true,
         },
         list: ConversationList {
-            csrf: csrf.0.clone(),
+            csrf: user.csrf.0.clone(),
             current: Some(id),
             items,
             oob: true,
         },
     };
-    let mut response = sync.into_response();
-    if let Ok(url) = HeaderValue::from_str(&urls::conversation(id)) {
-        response.headers_mut().insert(HX_PUSH_URL, url);
-    }
-    Ok(response)
+    Ok((HxPushUrl(urls::conversation(id)), sync).into_response())
 }
 
 /// `POST /chat/{id}/delete`: deletes and starts afresh.
-pub async fn delete(backend: BackendClient, caller: Caller, session: Session, Id(id): Id) -> Result<Response> {
-    backend
-        .delete_conversation(&caller, &session, id)
+pub(crate) async fn delete(user: SignedIn, Id(id): Id) -> Result<Response> {
+    user.backend
+        .delete_conversation(&user.caller, &user.session, id)
         .await
         .map_err(not_found_as_page)?;
     Ok(redirect(urls::CHAT))
 }
 
 /// The backend's message rules, checked before anything is sent.
-pub fn check_message(message: &str) -> Result<(), &'static str> {
+pub(crate) fn check_message(message: &str) -> Result<(), &'static str> {
     if message.is_empty() {
         return Err("Type a message first.");
     }
@@ -332,17 +301,14 @@ mod tests {
     #[test]
     fn assistant_text_is_escaped_and_only_known_roles_show() {
         let message = Message {
-            role: "assistant".into(),
+            role: Role::Assistant,
             content: "<b>bold</b>\nnext line".into(),
             tool_calls: vec![],
         };
         let html = MessageView::from_message(message).unwrap().render().unwrap();
         assert!(html.contains("&#60;b&#62;bold&#60;/b&#62;\nnext line"), "{html}");
-        let tool = Message {
-            role: "tool".into(),
-            content: "{}".into(),
-            tool_calls: vec![],
-        };
+        let tool: Message = serde_json::from_value(json!({"role": "tool", "content": "{}"})).unwrap();
+        assert_eq!(tool.role, Role::Other);
         assert!(MessageView::from_message(tool).is_none());
     }
 

@@ -1,27 +1,32 @@
 //! HTML views. Each view is a page struct that embeds a partial struct (kanidm's server/core views):
 //! a normal request gets the page, an htmx request the partial alone.
 
-pub mod auth;
-pub mod chat;
-pub mod stream;
-pub mod tasks;
+pub(crate) mod auth;
+pub(crate) mod chat;
+pub(crate) mod stream;
+pub(crate) mod tasks;
+
+use std::convert::Infallible;
 
 use axum::{
-    extract::{FromRequestParts, Request},
-    http::{HeaderName, HeaderValue, StatusCode, header, request::Parts},
+    extract::{FromRef, FromRequestParts, Path, Request},
+    http::{StatusCode, header, request::Parts},
     middleware::Next,
     response::{Html, IntoResponse, Response},
 };
+use axum_htmx::{HxHistoryRestoreRequest, HxRedirect, HxRequest, HxReswap, HxRetarget, SwapOption, VaryHxRequest};
 
 use crate::{
     assets::{AssetUrls, URLS},
-    error::ErrorBanner,
+    backend_client::{BackendClient, Caller},
+    error::{Error, ErrorBanner},
     security::CsrfToken,
+    session::Session,
 };
 
 /// What the layout (`base.html`) needs besides the page itself.
 #[derive(Debug, Clone)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub csrf: String,
     pub signed_in: bool,
     pub nav: Nav,
@@ -32,7 +37,7 @@ pub struct Layout {
 
 /// Which top-level section is current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
+pub(crate) enum Nav {
     None,
     Chat,
     Tasks,
@@ -41,7 +46,7 @@ pub enum Nav {
 }
 
 impl Layout {
-    pub fn new(csrf: &CsrfToken, signed_in: bool, nav: Nav) -> Self {
+    pub(crate) fn new(csrf: &CsrfToken, signed_in: bool, nav: Nav) -> Self {
         Self {
             csrf: csrf.0.clone(),
             signed_in,
@@ -52,7 +57,7 @@ impl Layout {
     }
 
     /// For pages rendered without request context (errors).
-    pub fn anonymous() -> Self {
+    pub(crate) fn anonymous() -> Self {
         Self {
             csrf: String::new(),
             signed_in: false,
@@ -62,73 +67,61 @@ impl Layout {
         }
     }
 
-    pub fn with_flash(mut self, flash: impl Into<String>) -> Self {
+    pub(crate) fn with_flash(mut self, flash: impl Into<String>) -> Self {
         self.flash = Some(flash.into());
         self
     }
 }
 
-const HX_REQUEST: HeaderName = HeaderName::from_static("hx-request");
-const HX_HISTORY_RESTORE: HeaderName = HeaderName::from_static("hx-history-restore-request");
-const HX_REDIRECT: HeaderName = HeaderName::from_static("hx-redirect");
-const HX_RETARGET: HeaderName = HeaderName::from_static("hx-retarget");
-const HX_RESWAP: HeaderName = HeaderName::from_static("hx-reswap");
-pub const HX_PUSH_URL: HeaderName = HeaderName::from_static("hx-push-url");
-
 /// Whether the request wants a partial: made by htmx and not a history restore (which needs the page).
 #[derive(Debug, Clone, Copy)]
-pub struct Partial(pub bool);
-
-impl Partial {
-    fn of(headers: &axum::http::HeaderMap) -> bool {
-        headers.get(HX_REQUEST).is_some_and(|v| v == "true") && !headers.contains_key(HX_HISTORY_RESTORE)
-    }
-}
+pub(crate) struct Partial(pub bool);
 
 impl<S: Send + Sync> FromRequestParts<S> for Partial {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(Self::of(&parts.headers)))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
+        let HxHistoryRestoreRequest(restore) = HxHistoryRestoreRequest::from_request_parts(parts, state).await?;
+        Ok(Self(htmx && !restore))
     }
 }
 
 /// Middleware that fits responses to htmx: HTML varies on `HX-Request`; redirects become
 /// `HX-Redirect` (XHR would follow a 303 silently and swap the login page into a fragment); error
 /// pages become a banner in `#flash`.
-pub async fn htmx_adapter(request: Request, next: Next) -> Response {
-    let partial = Partial::of(request.headers());
-    let mut response = next.run(request).await;
+pub(crate) async fn htmx_adapter(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(Partial(partial)) = Partial::from_request_parts(&mut parts, &()).await;
+    let response = next.run(Request::from_parts(parts, body)).await;
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if is_html || response.status().is_redirection() {
+    let response = if is_html || response.status().is_redirection() {
+        (VaryHxRequest, response).into_response()
+    } else {
         response
-            .headers_mut()
-            .append(header::VARY, HeaderValue::from_static("HX-Request"));
-    }
+    };
     if !partial {
         return response;
     }
-    if response.status().is_redirection()
-        && let Some(location) = response.headers().get(header::LOCATION).cloned()
-    {
-        let mut headers = response.headers().clone();
-        headers.remove(header::LOCATION);
-        headers.insert(HX_REDIRECT, location);
-        let mut converted = StatusCode::OK.into_response();
-        *converted.headers_mut() = headers;
-        return converted;
+    if response.status().is_redirection() {
+        let (mut head, _) = response.into_parts();
+        let location = head.headers.remove(header::LOCATION);
+        head.status = StatusCode::OK;
+        let location = location.and_then(|value| value.to_str().map(str::to_owned).ok());
+        return (head, location.map(HxRedirect), ()).into_response();
     }
     if let Some(ErrorBanner(message)) = response.extensions().get::<ErrorBanner>().cloned() {
-        let mut banner = Html(banner_html(&message)).into_response();
-        *banner.status_mut() = response.status();
-        let headers = banner.headers_mut();
-        headers.insert(HX_RETARGET, HeaderValue::from_static("#flash"));
-        headers.insert(HX_RESWAP, HeaderValue::from_static("innerHTML"));
-        headers.append(header::VARY, HeaderValue::from_static("HX-Request"));
-        return banner;
+        return (
+            response.status(),
+            HxRetarget("#flash".into()),
+            HxReswap(SwapOption::InnerHtml),
+            VaryHxRequest,
+            Html(banner_html(&message)),
+        )
+            .into_response();
     }
     response
 }
@@ -142,17 +135,51 @@ fn banner_html(message: &str) -> String {
     askama::Template::render(&Banner { message }).unwrap_or_default()
 }
 
-/// The `{id}` of a route; anything that is not a number is simply a page that does not exist.
-#[derive(Debug, Clone, Copy)]
-pub struct Id(pub i64);
+/// What a signed-in page's handler works with: the backend client, who is calling, the session, the
+/// CSRF token its forms carry, and whether htmx asked for a partial. No session cookie sends the
+/// browser to the login page; one that no longer works, too, with a word about why.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedIn {
+    pub backend: BackendClient,
+    pub caller: Caller,
+    pub session: Session,
+    pub csrf: CsrfToken,
+    pub partial: bool,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for Id {
-    type Rejection = crate::error::Error;
+impl<S> FromRequestParts<S> for SignedIn
+where
+    BackendClient: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(id) = axum::extract::Path::<i64>::from_request_parts(parts, state)
+        let session = Session::from_request_parts(parts, state).await?;
+        let csrf = CsrfToken::from_request_parts(parts, state).await?;
+        let Ok(caller) = Caller::from_request_parts(parts, state).await;
+        let Ok(Partial(partial)) = Partial::from_request_parts(parts, state).await;
+        Ok(Self {
+            backend: BackendClient::from_ref(state),
+            caller,
+            session,
+            csrf,
+            partial,
+        })
+    }
+}
+
+/// The `{id}` of a route; anything that is not a number is simply a page that does not exist.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<i64>::from_request_parts(parts, state)
             .await
-            .map_err(|_| crate::error::Error::NotFound)?;
+            .map_err(|_| Error::NotFound)?;
         Ok(Self(id))
     }
 }

@@ -11,10 +11,11 @@ use std::{convert::Infallible, time::Duration};
 
 use askama::Template;
 use axum::{
-    extract::Query,
+    extract::{Query, State},
     http::HeaderMap,
     response::sse::{Event, KeepAlive, Sse},
 };
+use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
@@ -26,12 +27,11 @@ use crate::{
     models::ChatRequest,
     security::CsrfToken,
     session::MaybeSession,
-    sse::SseParser,
     views::chat::{Chip, check_message},
 };
 
 #[derive(Debug, Deserialize)]
-pub struct StreamParams {
+pub(crate) struct StreamParams {
     #[serde(default)]
     conversation_id: Option<i64>,
     #[serde(default)]
@@ -66,8 +66,8 @@ enum Out {
     Done(TurnEnd),
 }
 
-pub async fn stream(
-    backend: BackendClient,
+pub(crate) async fn stream(
+    State(backend): State<BackendClient>,
     caller: Caller,
     MaybeSession(session): MaybeSession,
     csrf: CsrfToken,
@@ -91,7 +91,7 @@ pub async fn stream(
 fn event(out: Out, id: u64) -> Event {
     let (name, html) = match out {
         Out::Tool(chip) => ("tool", chip.render().unwrap_or_default()),
-        Out::Delta(text) => ("delta", escape_html(&text)),
+        Out::Delta(text) => ("delta", DeltaText { text: &text }.render().unwrap_or_default()),
         Out::Done(end) => ("done", end.render().unwrap_or_default()),
     };
     Event::default().id(id.to_string()).event(name).data(html)
@@ -151,42 +151,39 @@ async fn run_turn(
 
 /// Translates the backend's events until `done` or `error`.
 async fn relay(response: reqwest::Response, conversation_id: Option<i64>, tx: &mpsc::Sender<Out>) -> TurnEnd {
-    let mut parser = SseParser::default();
-    let mut chunks = response.bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
+    let mut events = response.bytes_stream().eventsource();
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(event) => event,
             Err(err) => {
                 tracing::warn!(error = %err, "chat stream: backend stream broke");
                 break;
             }
         };
-        for event in parser.push(&chunk) {
-            let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
-            let out = match event.event.as_str() {
-                "tool_result" => {
-                    let tool = data["tool"].as_str().unwrap_or("tool");
-                    Out::Tool(Chip::describe(tool, &data["result"]))
-                }
-                "delta" => Out::Delta(data["content"].as_str().unwrap_or_default().to_string()),
-                "done" => {
-                    return TurnEnd {
-                        problem: None,
-                        login: false,
-                        conversation_id: data["conversation_id"].as_i64().or(conversation_id),
-                    };
-                }
-                "error" => {
-                    let message = data["message"]
-                        .as_str()
-                        .unwrap_or("The assistant could not finish this reply.");
-                    return TurnEnd::problem(message, data["conversation_id"].as_i64().or(conversation_id));
-                }
-                _ => continue, // tool_call: the chip appears with its result
-            };
-            if tx.send(out).await.is_err() {
-                return TurnEnd::problem("", None); // the browser is gone; nobody reads this
+        let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+        let out = match event.event.as_str() {
+            "tool_result" => {
+                let tool = data["tool"].as_str().unwrap_or("tool");
+                Out::Tool(Chip::describe(tool, &data["result"]))
             }
+            "delta" => Out::Delta(data["content"].as_str().unwrap_or_default().to_owned()),
+            "done" => {
+                return TurnEnd {
+                    problem: None,
+                    login: false,
+                    conversation_id: data["conversation_id"].as_i64().or(conversation_id),
+                };
+            }
+            "error" => {
+                let message = data["message"]
+                    .as_str()
+                    .unwrap_or("The assistant could not finish this reply.");
+                return TurnEnd::problem(message, data["conversation_id"].as_i64().or(conversation_id));
+            }
+            _ => continue, // tool_call: the chip appears with its result
+        };
+        if tx.send(out).await.is_err() {
+            return TurnEnd::problem("", None); // the browser is gone; nobody reads this
         }
     }
     TurnEnd::problem(
@@ -195,20 +192,12 @@ async fn relay(response: reqwest::Response, conversation_id: Option<i64>, tx: &m
     )
 }
 
-/// Text for `beforeend` swaps: escaped, so model output can never become markup.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
+/// Text for `beforeend` swaps, escaped by askama like every template, so model output can never
+/// become markup.
+#[derive(Template)]
+#[template(source = "{{ text }}", ext = "html")]
+struct DeltaText<'a> {
+    text: &'a str,
 }
 
 #[cfg(test)]
@@ -217,10 +206,12 @@ mod tests {
 
     #[test]
     fn deltas_are_escaped() {
-        assert_eq!(
-            escape_html("<img src=x onerror=alert(1)> & \"q\"\nline"),
-            "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot;\nline"
-        );
+        let html = DeltaText {
+            text: "<img src=x onerror=alert(1)> & \"q\"\nline",
+        }
+        .render()
+        .unwrap();
+        assert_eq!(html, "&#60;img src=x onerror=alert(1)&#62; &#38; &#34;q&#34;\nline");
     }
 
     #[test]

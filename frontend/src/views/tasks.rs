@@ -12,20 +12,15 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    backend_client::{BackendClient, Caller},
     error::{Error, FieldErrors, Result, redirect},
-    models::{Task, TaskInput, TaskQuery, TaskStatus},
-    security::CsrfToken,
-    session::Session,
+    models::{Priority, Task, TaskInput, TaskQuery, TaskStatus},
     urls,
-    views::{Id, Layout, Nav, Partial},
+    views::{Id, Layout, Nav, SignedIn},
 };
-
-pub const PRIORITIES: [&str; 3] = ["low", "medium", "high"];
 
 /// The add/edit form as typed, with the backend's verdict per field.
 #[derive(Debug, Clone)]
-pub struct TaskForm {
+pub(crate) struct TaskForm {
     pub title: String,
     pub description: String,
     pub priority: String,
@@ -37,7 +32,7 @@ impl Default for TaskForm {
         Self {
             title: String::new(),
             description: String::new(),
-            priority: "medium".into(),
+            priority: Priority::default().to_string(),
             errors: FieldErrors::new(),
         }
     }
@@ -46,7 +41,7 @@ impl Default for TaskForm {
 /// Partial: the add form and the list, swapped as one so form errors and the list stay in step.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/task_section.html")]
-pub struct TaskSection {
+pub(crate) struct TaskSection {
     pub csrf: String,
     pub query: TaskQuery,
     pub form: TaskForm,
@@ -56,7 +51,7 @@ pub struct TaskSection {
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "tasks.html")]
-pub struct TasksPage {
+pub(crate) struct TasksPage {
     pub layout: Layout,
     pub query: TaskQuery,
     pub section: TaskSection,
@@ -64,7 +59,7 @@ pub struct TasksPage {
 
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "task_edit.html")]
-pub struct TaskEditPage {
+pub(crate) struct TaskEditPage {
     pub layout: Layout,
     pub id: i64,
     pub form: TaskForm,
@@ -72,7 +67,7 @@ pub struct TaskEditPage {
 
 impl TaskEditPage {
     /// Where the edit form posts.
-    pub fn action(&self) -> String {
+    pub(crate) fn action(&self) -> String {
         urls::with_id(urls::TASK_UPDATE, self.id)
     }
 }
@@ -80,15 +75,18 @@ impl TaskEditPage {
 /// Partial beside the chat: what the agent just changed, without leaving the conversation.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/task_panel.html")]
-pub struct TaskPanel {
+pub(crate) struct TaskPanel {
     pub tasks: Vec<Task>,
     pub total: u64,
 }
 
 impl TaskPanel {
     /// Pending first (newest first within each group), as the backend returns them otherwise.
-    pub async fn load(backend: &BackendClient, caller: &Caller, session: &Session) -> Result<Self> {
-        let (mut tasks, total) = backend.list_tasks(caller, session, &TaskQuery::default()).await?;
+    pub(crate) async fn load(user: &SignedIn) -> Result<Self> {
+        let (mut tasks, total) = user
+            .backend
+            .list_tasks(&user.caller, &user.session, &TaskQuery::default())
+            .await?;
         tasks.sort_by_key(|task| task.completed);
         Ok(Self { tasks, total })
     }
@@ -96,7 +94,7 @@ impl TaskPanel {
 
 /// Fields of the add form plus the list state it was posted from.
 #[derive(Debug, Deserialize)]
-pub struct TaskFields {
+pub(crate) struct TaskFields {
     #[serde(default)]
     title: String,
     #[serde(default)]
@@ -107,103 +105,75 @@ pub struct TaskFields {
     query: TaskQuery,
 }
 
+impl TaskFields {
+    /// The backend call: every field, an empty description as none, an empty priority left out.
+    fn input(&self) -> TaskInput {
+        TaskInput {
+            title: Some(self.title.clone()),
+            description: Some(Some(self.description.clone()).filter(|d| !d.trim().is_empty())),
+            priority: Some(self.priority.clone()).filter(|p| !p.is_empty()),
+        }
+    }
+
+    /// The form as typed, shown again with the backend's verdict.
+    fn form_with(&self, errors: FieldErrors) -> TaskForm {
+        TaskForm {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            priority: self.priority.clone(),
+            errors,
+        }
+    }
+}
+
 /// The list state carried by toggle/delete forms, so the answer shows the same filter.
 #[derive(Debug, Deserialize)]
-pub struct ListState {
+pub(crate) struct ListState {
     #[serde(flatten)]
     query: TaskQuery,
 }
 
 /// `GET /tasks`.
-pub async fn index(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Query(query): Query<TaskQuery>,
-) -> Result<Response> {
-    let section = section(&backend, &caller, &session, &csrf, query, TaskForm::default()).await?;
-    Ok(respond(partial, &csrf, section, StatusCode::OK))
+pub(crate) async fn index(user: SignedIn, Query(query): Query<TaskQuery>) -> Result<Response> {
+    let section = section(&user, query, TaskForm::default()).await?;
+    Ok(respond(&user, section, StatusCode::OK))
 }
 
 /// `POST /tasks`.
-pub async fn create(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Form(fields): Form<TaskFields>,
-) -> Result<Response> {
-    let input = TaskInput {
-        title: Some(fields.title.clone()),
-        description: Some(Some(fields.description.clone()).filter(|d| !d.trim().is_empty())),
-        priority: Some(fields.priority.clone()).filter(|p| !p.is_empty()),
-    };
-    let (form, status) = match backend.create_task(&caller, &session, &input).await {
-        Ok(_) if !partial => return Ok(redirect(&list_url(&fields.query))),
+pub(crate) async fn create(user: SignedIn, Form(fields): Form<TaskFields>) -> Result<Response> {
+    let input = fields.input();
+    let (form, status) = match user.backend.create_task(&user.caller, &user.session, &input).await {
+        Ok(_) if !user.partial => return Ok(redirect(&list_url(&fields.query))),
         Ok(_) => (TaskForm::default(), StatusCode::OK),
-        Err(err) => {
-            let errors = form_errors(err)?;
-            let form = TaskForm {
-                title: fields.title,
-                description: fields.description,
-                priority: fields.priority,
-                errors,
-            };
-            (form, StatusCode::UNPROCESSABLE_ENTITY)
-        }
+        Err(err) => (fields.form_with(form_errors(err)?), StatusCode::UNPROCESSABLE_ENTITY),
     };
-    let section = section(&backend, &caller, &session, &csrf, fields.query, form).await?;
-    Ok(respond(partial, &csrf, section, status))
+    let section = section(&user, fields.query, form).await?;
+    Ok(respond(&user, section, status))
 }
 
 /// `POST /tasks/{id}/toggle`.
-pub async fn toggle(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Id(id): Id,
-    Form(state): Form<ListState>,
-) -> Result<Response> {
-    backend.toggle_task(&caller, &session, id).await?;
-    after_change(backend, caller, session, csrf, partial, state.query).await
+pub(crate) async fn toggle(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
+    user.backend.toggle_task(&user.caller, &user.session, id).await?;
+    after_change(&user, state.query).await
 }
 
 /// `POST /tasks/{id}/delete`.
-pub async fn delete(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Partial(partial): Partial,
-    Id(id): Id,
-    Form(state): Form<ListState>,
-) -> Result<Response> {
-    backend.delete_task(&caller, &session, id).await?;
-    after_change(backend, caller, session, csrf, partial, state.query).await
+pub(crate) async fn delete(user: SignedIn, Id(id): Id, Form(state): Form<ListState>) -> Result<Response> {
+    user.backend.delete_task(&user.caller, &user.session, id).await?;
+    after_change(&user, state.query).await
 }
 
 /// `GET /tasks/{id}/edit`.
-pub async fn edit_page(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-) -> Result<Response> {
-    let task = backend.get_task(&caller, &session, id).await?;
+pub(crate) async fn edit_page(user: SignedIn, Id(id): Id) -> Result<Response> {
+    let task = user.backend.get_task(&user.caller, &user.session, id).await?;
     let form = TaskForm {
         title: task.title,
         description: task.description.unwrap_or_default(),
-        priority: task.priority,
+        priority: task.priority.to_string(),
         errors: FieldErrors::new(),
     };
     Ok(TaskEditPage {
-        layout: Layout::new(&csrf, true, Nav::Tasks),
+        layout: Layout::new(&user.csrf, true, Nav::Tasks),
         id,
         form,
     }
@@ -211,32 +181,15 @@ pub async fn edit_page(
 }
 
 /// `POST /tasks/{id}`: saves the edit form; an empty description clears it.
-pub async fn update(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    Id(id): Id,
-    Form(fields): Form<TaskFields>,
-) -> Result<Response> {
-    let input = TaskInput {
-        title: Some(fields.title.clone()),
-        description: Some(Some(fields.description.clone()).filter(|d| !d.trim().is_empty())),
-        priority: Some(fields.priority.clone()).filter(|p| !p.is_empty()),
-    };
-    match backend.update_task(&caller, &session, id, &input).await {
+pub(crate) async fn update(user: SignedIn, Id(id): Id, Form(fields): Form<TaskFields>) -> Result<Response> {
+    let input = fields.input();
+    match user.backend.update_task(&user.caller, &user.session, id, &input).await {
         Ok(_) => Ok(redirect(urls::TASKS)),
         Err(err) => {
-            let form = TaskForm {
-                errors: form_errors(err)?,
-                title: fields.title,
-                description: fields.description,
-                priority: fields.priority,
-            };
             let page = TaskEditPage {
-                layout: Layout::new(&csrf, true, Nav::Tasks),
+                layout: Layout::new(&user.csrf, true, Nav::Tasks),
                 id,
-                form,
+                form: fields.form_with(form_errors(err)?),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
@@ -244,36 +197,22 @@ pub async fn update(
 }
 
 /// `GET /tasks/panel` (partial only).
-pub async fn panel(backend: BackendClient, caller: Caller, session: Session) -> Result<TaskPanel> {
-    TaskPanel::load(&backend, &caller, &session).await
+pub(crate) async fn panel(user: SignedIn) -> Result<TaskPanel> {
+    TaskPanel::load(&user).await
 }
 
-async fn after_change(
-    backend: BackendClient,
-    caller: Caller,
-    session: Session,
-    csrf: CsrfToken,
-    partial: bool,
-    query: TaskQuery,
-) -> Result<Response> {
-    if !partial {
+async fn after_change(user: &SignedIn, query: TaskQuery) -> Result<Response> {
+    if !user.partial {
         return Ok(redirect(&list_url(&query)));
     }
-    let section = section(&backend, &caller, &session, &csrf, query, TaskForm::default()).await?;
-    Ok(respond(partial, &csrf, section, StatusCode::OK))
+    let section = section(user, query, TaskForm::default()).await?;
+    Ok(respond(user, section, StatusCode::OK))
 }
 
-async fn section(
-    backend: &BackendClient,
-    caller: &Caller,
-    session: &Session,
-    csrf: &CsrfToken,
-    query: TaskQuery,
-    form: TaskForm,
-) -> Result<TaskSection> {
-    let (tasks, total) = backend.list_tasks(caller, session, &query).await?;
+async fn section(user: &SignedIn, query: TaskQuery, form: TaskForm) -> Result<TaskSection> {
+    let (tasks, total) = user.backend.list_tasks(&user.caller, &user.session, &query).await?;
     Ok(TaskSection {
-        csrf: csrf.0.clone(),
+        csrf: user.csrf.0.clone(),
         query,
         form,
         tasks,
@@ -281,12 +220,13 @@ async fn section(
     })
 }
 
-fn respond(partial: bool, csrf: &CsrfToken, section: TaskSection, status: StatusCode) -> Response {
-    if partial {
+/// The section alone for htmx, the whole page otherwise.
+fn respond(user: &SignedIn, section: TaskSection, status: StatusCode) -> Response {
+    if user.partial {
         return (status, section).into_response();
     }
     let page = TasksPage {
-        layout: Layout::new(csrf, true, Nav::Tasks),
+        layout: Layout::new(&user.csrf, true, Nav::Tasks),
         query: section.query.clone(),
         section,
     };
@@ -309,12 +249,12 @@ fn list_url(query: &TaskQuery) -> String {
     }
     match serde_urlencoded::to_string(&params) {
         Ok(encoded) => format!("{}?{encoded}", urls::TASKS),
-        Err(_) => urls::TASKS.to_string(),
+        Err(_) => urls::TASKS.to_owned(),
     }
 }
 
 impl TaskSection {
-    pub fn statuses(&self) -> [TaskStatus; 3] {
+    pub(crate) fn statuses(&self) -> [TaskStatus; 3] {
         TaskStatus::ALL
     }
 }

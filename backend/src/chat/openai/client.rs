@@ -18,7 +18,7 @@ use serde_json::Value;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LlmError {
+pub(super) enum LlmError {
     #[error("the language model took too long to answer")]
     Timeout,
     #[error("could not reach the language model service")]
@@ -51,7 +51,7 @@ impl LlmError {
 
 /// Connection settings of the endpoint.
 #[derive(Debug, Clone)]
-pub struct LlmSettings {
+pub(crate) struct LlmSettings {
     pub base_url: String,
     pub model: String,
     pub api_key: Option<SecretString>,
@@ -64,7 +64,7 @@ pub struct LlmSettings {
 }
 
 #[derive(Debug, Clone)]
-pub struct LlmClient {
+pub(super) struct LlmClient {
     http: reqwest::Client,
     url: String,
     api_key: Option<SecretString>,
@@ -73,7 +73,7 @@ pub struct LlmClient {
 }
 
 impl LlmClient {
-    pub fn new(settings: LlmSettings) -> anyhow::Result<Self> {
+    pub(super) fn new(settings: LlmSettings) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10).min(settings.timeout))
             .timeout(settings.timeout)
@@ -93,7 +93,7 @@ impl LlmClient {
     }
 
     /// POSTs `body`; a successful (2xx) response is returned for the caller to read.
-    pub async fn send(&self, body: &Value) -> Result<reqwest::Response, LlmError> {
+    pub(super) async fn send(&self, body: &Value) -> Result<reqwest::Response, LlmError> {
         (|| self.attempt(body))
             .retry(self.retry)
             .when(LlmError::retryable)
@@ -135,7 +135,7 @@ impl LlmClient {
     }
 
     /// Reads a whole (non-streamed) response body as JSON.
-    pub async fn json(response: reqwest::Response) -> Result<Value, LlmError> {
+    pub(super) async fn json(response: reqwest::Response) -> Result<Value, LlmError> {
         let bytes = response.bytes().await.map_err(|err| LlmError::from_reqwest(&err))?;
         serde_json::from_slice(&bytes).map_err(|err| LlmError::Malformed(err.to_string()))
     }

@@ -10,7 +10,7 @@ mod wire;
 use chrono::Offset;
 use serde_json::{Value, json};
 
-pub use self::client::LlmSettings;
+pub(crate) use self::client::LlmSettings;
 use self::{
     client::{LlmClient, LlmError},
     stream::{Step, StreamFailure, read_stream, read_whole},
@@ -23,14 +23,14 @@ use super::{
 };
 
 #[derive(Debug, Clone)]
-pub struct OpenAiAgent {
+pub(crate) struct OpenAiAgent {
     client: LlmClient,
     max_steps: usize,
     stream: bool,
 }
 
 impl OpenAiAgent {
-    pub fn new(settings: LlmSettings, max_steps: usize, stream: bool) -> anyhow::Result<Self> {
+    pub(crate) fn new(settings: LlmSettings, max_steps: usize, stream: bool) -> anyhow::Result<Self> {
         Ok(Self {
             client: LlmClient::new(settings)?,
             max_steps: max_steps.max(1),
@@ -72,7 +72,7 @@ impl Agent for OpenAiAgent {
         messages.extend(history(turn.history));
         messages.push(WireMessage::new("user", turn.message));
         for _ in 0..self.max_steps {
-            let step = self.step(&messages, turn).await.map_err(agent_error)?;
+            let step = self.step(&messages, turn).await.map_err(|err| agent_error(&err))?;
             if step.tool_calls.is_empty() {
                 if turn.reply().trim().is_empty() {
                     // Small models sometimes end a turn without a word; never leave the user with nothing.
@@ -140,8 +140,8 @@ fn non_empty(arguments: &str) -> &str {
     if arguments.trim().is_empty() { "{}" } else { arguments }
 }
 
-fn agent_error(err: LlmError) -> AgentError {
-    let (code, message) = match &err {
+fn agent_error(err: &LlmError) -> AgentError {
+    let (code, message) = match err {
         LlmError::Timeout => ("llm_timeout", "The language model took too long to answer."),
         LlmError::Unreachable => ("llm_unavailable", "I couldn't reach the language model service."),
         LlmError::Status { status: 429, .. } => ("llm_busy", "The language model service is busy right now."),

@@ -11,7 +11,7 @@ use crate::chat::{agent::Turn, tools};
 
 /// What one step of the model produced.
 #[derive(Debug, Default)]
-pub struct Step {
+pub(super) struct Step {
     pub content: String,
     pub tool_calls: Vec<WireToolCall>,
     /// Why the model stopped (`stop`, `tool_calls`, `length`, `content_filter`…), when it said.
@@ -20,14 +20,14 @@ pub struct Step {
 
 /// How a streamed step can go wrong.
 #[derive(Debug)]
-pub enum StreamFailure {
+pub(super) enum StreamFailure {
     /// Nothing arrived and no `[DONE]` (llama.cpp on some tool-picking turns): ask again without streaming.
     Empty,
     Failed(LlmError),
 }
 
 /// Reads a streamed response, passing content deltas to the turn as they arrive.
-pub async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, StreamFailure> {
+pub(super) async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, StreamFailure> {
     let mut events = response.bytes_stream().eventsource();
     let mut step = Step::default();
     let mut received = false;
@@ -82,7 +82,7 @@ pub async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>) -> Re
 }
 
 /// Reads a whole response; its text is spoken at once.
-pub async fn read_whole(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, LlmError> {
+pub(super) async fn read_whole(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, LlmError> {
     let body = LlmClient::json(response).await?;
     let completion: Completion = serde_json::from_value(body).map_err(|err| LlmError::Malformed(err.to_string()))?;
     let choice = completion
@@ -133,7 +133,7 @@ fn merge_call(calls: &mut Vec<WireToolCall>, fragment: DeltaToolCall) {
     if let Some(id) = fresh_id
         && call.id.is_empty()
     {
-        call.id = id.to_string();
+        call.id = id.to_owned();
     }
     if fragment.extra_content.is_some() {
         call.extra_content = fragment.extra_content;

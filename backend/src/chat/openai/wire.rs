@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// A message sent to the model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WireMessage {
+pub(super) struct WireMessage {
     pub role: &'static str,
     /// Always a string: llama.cpp's server answers 500 to an assistant message whose content is
     /// null or missing, so a message that only calls tools carries `""`.
@@ -18,7 +18,7 @@ pub struct WireMessage {
 }
 
 impl WireMessage {
-    pub fn new(role: &'static str, content: impl Into<String>) -> Self {
+    pub(super) fn new(role: &'static str, content: impl Into<String>) -> Self {
         Self {
             role,
             content: content.into(),
@@ -27,23 +27,23 @@ impl WireMessage {
         }
     }
 
-    pub fn calls(tool_calls: Vec<WireToolCall>) -> Self {
+    pub(super) fn calls(tool_calls: Vec<WireToolCall>) -> Self {
         Self {
             tool_calls,
             ..Self::new("assistant", "")
         }
     }
 
-    pub fn tool_result(call_id: &str, result: &Value) -> Self {
+    pub(super) fn tool_result(call_id: &str, result: &Value) -> Self {
         Self {
-            tool_call_id: Some(call_id.to_string()),
+            tool_call_id: Some(call_id.to_owned()),
             ..Self::new("tool", result.to_string())
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WireToolCall {
+pub(super) struct WireToolCall {
     #[serde(default)]
     pub id: String,
     #[serde(rename = "type", default = "function_type")]
@@ -60,7 +60,7 @@ fn function_type() -> String {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WireFunction {
+pub(super) struct WireFunction {
     #[serde(default)]
     pub name: String,
     /// JSON text, exactly as the model wrote it (it may not parse).
@@ -70,19 +70,19 @@ pub struct WireFunction {
 
 /// A non-streamed response.
 #[derive(Debug, Deserialize)]
-pub struct Completion {
+pub(super) struct Completion {
     #[serde(default)]
     pub choices: Vec<Choice>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Choice {
+pub(super) struct Choice {
     pub message: ChoiceMessage,
     pub finish_reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct ChoiceMessage {
+pub(super) struct ChoiceMessage {
     pub content: Option<String>,
     /// OpenAI's refusal: the model declined, in words, with `content` null.
     pub refusal: Option<String>,
@@ -92,7 +92,7 @@ pub struct ChoiceMessage {
 
 /// One streamed chunk.
 #[derive(Debug, Deserialize)]
-pub struct Chunk {
+pub(super) struct Chunk {
     #[serde(default)]
     pub choices: Vec<ChunkChoice>,
     /// Some servers report failures inside the stream.
@@ -100,21 +100,21 @@ pub struct Chunk {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ChunkChoice {
+pub(super) struct ChunkChoice {
     #[serde(default)]
     pub delta: Delta,
     pub finish_reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Delta {
+pub(super) struct Delta {
     pub content: Option<String>,
     pub refusal: Option<String>,
     pub tool_calls: Option<Vec<DeltaToolCall>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct DeltaToolCall {
+pub(super) struct DeltaToolCall {
     /// Gemini leaves it out.
     pub index: Option<usize>,
     pub id: Option<String>,
@@ -123,7 +123,7 @@ pub struct DeltaToolCall {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct DeltaFunction {
+pub(super) struct DeltaFunction {
     pub name: Option<String>,
     pub arguments: Option<String>,
 }

@@ -206,7 +206,7 @@ async fn apply(session: &mut Session<'_, '_>, action: Action, id: i64, change: &
         Action::Update => {
             let mut changes = Vec::new();
             if change.title.is_some() {
-                changes.push("renamed it".to_string());
+                changes.push("renamed it".to_owned());
             }
             if let Some(priority) = change.priority {
                 changes.push(format!("set it to {} priority", priority.as_str()));
@@ -303,7 +303,7 @@ async fn pick(
     target: &Target,
     action: Action,
 ) -> Result<Vec<i64>, String> {
-    let again = "Which one? Say \"the first one\", \"the second one\", or its number.".to_string();
+    let again = "Which one? Say \"the first one\", \"the second one\", or its number.".to_owned();
     match target {
         Target::Positions(positions) => positions
             .iter()

@@ -112,7 +112,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).single().expect("valid");
         split(&words, now, Tz::UTC)
             .into_iter()
-            .map(|range| span_text(message, &words[strip(&words, range)]).to_string())
+            .map(|range| span_text(message, &words[strip(&words, range)]).to_owned())
             .collect()
     }
 

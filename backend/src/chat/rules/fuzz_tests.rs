@@ -1,6 +1,6 @@
 //! Arbitrary and adversarial text through the whole reading pipeline (normalising, splitting,
 //! classifying, dates, slots, references, title matching): it must never panic. The case count is
-//! bounded so the run stays short; `tests/chat_fuzz.rs` sends such messages through the API too.
+//! bounded so the run stays short; `tests/api/chat_fuzz.rs` sends such messages through the API too.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
@@ -12,11 +12,11 @@ use super::{classify::understand, decide, match_titles};
 /// Messages built to hit the number, date and reference parsers at their limits.
 fn adversarial() -> impl Strategy<Value = String> {
     let huge = prop_oneof![
-        Just("200000000000".to_string()),
-        Just("9223372036854775807".to_string()),
-        Just("99999999999999999999999".to_string()),
-        Just("-1".to_string()),
-        Just("0".to_string()),
+        Just("200000000000".to_owned()),
+        Just("9223372036854775807".to_owned()),
+        Just("99999999999999999999999".to_owned()),
+        Just("-1".to_owned()),
+        Just("0".to_owned()),
         any::<i64>().prop_map(|n| n.to_string()),
         any::<u64>().prop_map(|n| n.to_string()),
     ];

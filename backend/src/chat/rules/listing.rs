@@ -111,7 +111,7 @@ fn describe(query: &Query) -> String {
         Some(DueWindow::HasDate) => Some("with a due date"),
         Some(DueWindow::Overdue) | None => None,
     };
-    words.extend(due.map(str::to_string));
+    words.extend(due.map(str::to_owned));
     if let Some(topic) = &query.words {
         words.push(format!("matching \"{topic}\""));
     }

@@ -46,7 +46,7 @@ use self::{
 use super::agent::{Agent, AgentError, Turn};
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct RulesAgent;
+pub(crate) struct RulesAgent;
 
 impl Agent for RulesAgent {
     async fn run(&self, turn: &mut Turn<'_>) -> Result<(), AgentError> {

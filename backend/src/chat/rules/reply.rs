@@ -53,9 +53,9 @@ impl Clock {
         let today = self.now.with_timezone(&self.timezone).date_naive();
         let days = (local.date_naive() - today).num_days();
         let day = match days {
-            0 => "today".to_string(),
-            1 => "tomorrow".to_string(),
-            -1 => "yesterday".to_string(),
+            0 => "today".to_owned(),
+            1 => "tomorrow".to_owned(),
+            -1 => "yesterday".to_owned(),
             2..=6 => local.format("%A").to_string(),
             _ if local.year() == today.year() => local.format("%a, %b %-d").to_string(),
             _ => local.format("%a, %b %-d %Y").to_string(),
@@ -115,7 +115,7 @@ pub(crate) fn named(result: &Value) -> String {
 pub(crate) fn tool_error(result: &Value) -> Option<String> {
     result["error"].as_str().map(|message| {
         let message = message.strip_prefix("invalid arguments: ").unwrap_or(message);
-        message.to_string()
+        message.to_owned()
     })
 }
 

@@ -22,8 +22,8 @@ pub(crate) fn stems(text: &str) -> Vec<String> {
         .flat_map(|word| {
             // "what's" and "thank-you" match as their parts.
             let parts: Vec<String> = match expansion(&word) {
-                Some(words) => words.iter().map(|w| (*w).to_string()).collect(),
-                None => word.split(['-', '/', '_']).map(str::to_string).collect(),
+                Some(words) => words.iter().map(|w| (*w).to_owned()).collect(),
+                None => word.split(['-', '/', '_']).map(str::to_owned).collect(),
             };
             parts
         })
@@ -147,7 +147,7 @@ mod tests {
             .collect();
         best(phrase, &tasks, MATCH, None)
             .into_iter()
-            .map(|task| task["title"].as_str().unwrap_or_default().to_string())
+            .map(|task| task["title"].as_str().unwrap_or_default().to_owned())
             .collect()
     }
 

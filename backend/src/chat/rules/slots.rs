@@ -305,7 +305,7 @@ pub(crate) fn title(message: &str, tokens: &[Token], skip: &dyn Fn(usize) -> boo
     let mut run: Vec<Token> = Vec::new();
     for (k, i) in keep.iter().enumerate() {
         if k > 0 && keep[k - 1] + 1 != *i && !run.is_empty() {
-            parts.push(span_text(message, &run).to_string());
+            parts.push(span_text(message, &run).to_owned());
             run.clear();
         }
         // Pieces of one contraction share a span: take it once.
@@ -314,7 +314,7 @@ pub(crate) fn title(message: &str, tokens: &[Token], skip: &dyn Fn(usize) -> boo
         }
     }
     if !run.is_empty() {
-        parts.push(span_text(message, &run).to_string());
+        parts.push(span_text(message, &run).to_owned());
     }
     let text = parts
         .iter()

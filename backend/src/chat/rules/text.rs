@@ -69,7 +69,7 @@ pub(crate) fn tokens(message: &str) -> Vec<Token> {
         } else {
             expansion(&word).map_or_else(
                 || vec![word.clone()],
-                |words| words.iter().map(|w| (*w).to_string()).collect(),
+                |words| words.iter().map(|w| (*w).to_owned()).collect(),
             )
         };
         let count = pieces.len();
@@ -77,7 +77,7 @@ pub(crate) fn tokens(message: &str) -> Vec<Token> {
             let key = if inside {
                 piece.clone()
             } else {
-                lexicon::fix_typo(&piece).unwrap_or(&piece).to_string()
+                lexicon::fix_typo(&piece).unwrap_or(&piece).to_owned()
             };
             out.push(Token {
                 start,
@@ -127,7 +127,7 @@ pub(crate) fn normalise(raw: &str) -> String {
     let lower = raw.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
     let trimmed = lower.trim_matches(|c: char| !(c.is_alphanumeric() || c == '#'));
     // "#" alone, or "#" trailing, carries nothing.
-    trimmed.trim_end_matches('#').to_string()
+    trimmed.trim_end_matches('#').to_owned()
 }
 
 /// The text the user typed for `tokens` (from the first one's start to the last one's end).
@@ -142,8 +142,8 @@ pub(crate) fn span_text<'m>(message: &'m str, tokens: &[Token]) -> &'m str {
 /// irregular past forms meet their verb ("took" → "take").
 pub(crate) fn stem(word: &str) -> String {
     let word = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    let word = lexicon::irregular_past(&word).map_or(word, str::to_string);
-    let word = word.strip_suffix("'s").map(str::to_string).unwrap_or(word);
+    let word = lexicon::irregular_past(&word).map_or(word, str::to_owned);
+    let word = word.strip_suffix("'s").map(str::to_owned).unwrap_or(word);
     let mut word = match word.strip_suffix("ies") {
         Some(base) if base.chars().count() >= 3 => format!("{base}y"),
         _ => word,
@@ -153,7 +153,7 @@ pub(crate) fn stem(word: &str) -> String {
         if let Some(base) = ["ing", "es", "s", "ed", "e"].iter().find_map(|suffix| {
             word.strip_suffix(suffix)
                 .filter(|base| base.chars().count() >= 3)
-                .map(str::to_string)
+                .map(str::to_owned)
         }) {
             word = base;
         }
@@ -190,7 +190,7 @@ pub(crate) fn clean_phrase(text: &str) -> String {
         text.trim()
             .trim_end_matches(['.', '!', '?', ',', ';', ':'])
             .trim()
-            .to_string()
+            .to_owned()
     };
     let text = trim(text);
     let unquoted = text.trim_matches(|c: char| QUOTES.contains(&c) || c == '\'');

@@ -1,0 +1,24 @@
+//! The backend's integration tests, one binary (linking once is what makes a change quick to test):
+//! route tests drive `router(state)` with `oneshot` over a fresh database per test
+//! (`#[sqlx::test]`), and `process` runs the real binary over TCP.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should fail loudly"
+)]
+
+mod auth;
+mod chat_api;
+mod chat_corpus;
+mod chat_fuzz;
+mod chat_openai;
+mod chat_providers;
+mod chat_rules;
+mod chat_undo;
+mod operations;
+mod process;
+mod support;
+mod tasks_access;
+mod tasks_crud;
+mod tasks_listing;
+mod tasks_validation;

@@ -1,0 +1,17 @@
+//! The frontend's integration tests, one binary: route tests drive `router(state)` with `oneshot`
+//! in front of a real backend (in this process, on a database of its own), `process` runs the real
+//! `todo-frontend` binary, and `e2e` drives headless Chromium (only with the `browser-tests`
+//! feature, which `scripts/test` turns on).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should fail loudly"
+)]
+
+mod chat_routes;
+#[cfg(feature = "browser-tests")]
+mod e2e;
+mod forms;
+mod process;
+mod routes;
+mod support;
