@@ -10,8 +10,12 @@
 mod access_tokens;
 mod auth;
 mod chat_api;
+mod chat_corpus;
+mod chat_fuzz;
 mod chat_openai;
+mod chat_providers;
 mod chat_rules;
+mod chat_undo;
 mod mcp;
 mod operations;
 mod process;
