@@ -41,8 +41,8 @@ fn tool(definition: &Value) -> Option<Tool> {
 }
 
 /// What each tool does to the task list. Every tool acts on the caller's own tasks only, a closed
-/// world. A tool not named here (such as a later `undo`) gets the protocol's cautious defaults,
-/// spelled out: it may change or remove tasks, and calling it twice may do more than calling it once.
+/// world. A tool not named here gets the protocol's cautious defaults, spelled out: it may change or
+/// remove tasks, and calling it twice may do more than calling it once.
 fn hints(name: &str) -> ToolAnnotations {
     let titled = |title: &str| ToolAnnotations::with_title(title).open_world(false);
     match name {
@@ -63,6 +63,11 @@ fn hints(name: &str) -> ToolAnnotations {
             .read_only(false)
             .destructive(true)
             .idempotent(true),
+        // Undoing an add deletes the task; a second call undoes the change before.
+        tools::UNDO => titled("Undo the latest change")
+            .read_only(false)
+            .destructive(true)
+            .idempotent(false),
         _ => ToolAnnotations::new()
             .read_only(false)
             .destructive(true)
@@ -98,10 +103,13 @@ mod tests {
             tools::COMPLETE_TASK,
             tools::DELETE_TASK,
             tools::UPDATE_TASK,
+            tools::UNDO,
         ] {
             assert_eq!(hint(name).read_only_hint, Some(false), "{name}");
         }
         assert!(hint(tools::DELETE_TASK).is_destructive());
+        assert!(hint(tools::UNDO).is_destructive());
+        assert_eq!(hint(tools::UNDO).idempotent_hint, Some(false));
         assert!(!hint(tools::ADD_TASK).is_destructive());
         assert!(hints("a tool added later").is_destructive());
         assert!(find("no such tool").is_none());

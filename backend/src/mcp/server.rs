@@ -38,8 +38,10 @@ const PROTOCOL_VERSIONS: &[ProtocolVersion] = &[
 const TOOL_LIST_TTL_MS: u64 = 5 * 60 * 1000;
 
 const INSTRUCTIONS: &str = "Tools to manage the signed-in user's todo list: add_task, list_tasks, \
-    complete_task, delete_task and update_task. Tasks are referred to by their integer id (task_id); \
-    call list_tasks to find the id of a task the user names in words. Due dates are RFC 3339 times.";
+    complete_task, delete_task, update_task and undo. Tasks are referred to by their integer id (task_id); \
+    call list_tasks to find the id of a task the user names in words. Due dates are RFC 3339 times. \
+    undo reverts the latest tool call made here that changed tasks (each call is one step; chat \
+    conversations keep their own).";
 
 /// Who a request acts for, put into the request by the endpoint once the bearer token checked out,
 /// with the HTTP request's span so the tool's logs stay inside it.

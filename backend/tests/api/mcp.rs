@@ -152,7 +152,14 @@ async fn the_tools_are_the_chat_tools_with_their_hints(db: PgPool) {
         .collect();
     assert_eq!(
         names,
-        ["add_task", "list_tasks", "complete_task", "delete_task", "update_task"]
+        [
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "delete_task",
+            "update_task",
+            "undo"
+        ]
     );
     assert_eq!(by_name("add_task")["inputSchema"]["required"], json!(["title"]));
     assert_eq!(
@@ -162,6 +169,8 @@ async fn the_tools_are_the_chat_tools_with_their_hints(db: PgPool) {
     assert_eq!(by_name("list_tasks")["annotations"]["readOnlyHint"], true);
     assert_eq!(by_name("delete_task")["annotations"]["destructiveHint"], true);
     assert_eq!(by_name("add_task")["annotations"]["destructiveHint"], false);
+    assert_eq!(by_name("undo")["annotations"]["destructiveHint"], true);
+    assert_eq!(by_name("undo")["annotations"]["idempotentHint"], false);
     for tool in tools.as_array().unwrap() {
         assert_eq!(tool["annotations"]["openWorldHint"], false, "{tool}");
     }
@@ -290,4 +299,68 @@ async fn there_are_no_sessions_to_open_or_close(db: PgPool) {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.header("mcp-session-id"), None);
     assert_eq!(response.header("content-type"), Some("application/json"));
+}
+
+/// The title of task `id`, or `None` once it is gone.
+async fn title_of(db: &PgPool, id: i64) -> Option<String> {
+    sqlx::query_scalar("select title from tasks where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn undo_reverts_mcp_calls_one_by_one_and_never_a_chat_turn(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let ada = app.signup("ada@example.com").await;
+    let bob = app.signup("bob@example.com").await;
+    let token = access_token(&app, &ada).await;
+    let chatted = app.chat(&ada, None, "add a task to water the plants").await;
+    let from_chat = tasks_snapshot(&db).await;
+    assert_eq!(from_chat.len(), 1, "{chatted}");
+
+    let (text, _) = call_tool(&app, &token, "add_task", json!({"title": "Call mom"})).await;
+    let id = serde_json::from_str::<Value>(&text).unwrap()["task_id"]
+        .as_i64()
+        .unwrap();
+    call_tool(&app, &token, "delete_task", json!({"task_id": id})).await;
+    assert_eq!(title_of(&db, id).await, None);
+
+    // Bob's undo has nothing of his own to revert, and Ada's changes stay as they are.
+    let (text, failed) = call_tool(&app, &access_token(&app, &bob).await, "undo", json!({})).await;
+    assert!(failed && text.starts_with("nothing to undo"), "{text}");
+    assert_eq!(title_of(&db, id).await, None);
+
+    // The latest call first: the deleted task comes back with its id, then the add is undone;
+    // a session token shares the same steps as the access token.
+    let (text, failed) = call_tool(&app, &token, "undo", json!({})).await;
+    assert!(!failed, "{text}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        json!({"status": "undone", "changes": [{"task_id": id, "title": "Call mom", "status": "restored"}]})
+    );
+    assert_eq!(title_of(&db, id).await.as_deref(), Some("Call mom"));
+    let (text, failed) = call_tool(&app, &ada.token, "undo", json!({})).await;
+    assert_eq!(
+        (
+            serde_json::from_str::<Value>(&text).unwrap()["changes"][0]["status"].clone(),
+            failed
+        ),
+        (json!("removed"), false)
+    );
+    assert_eq!(title_of(&db, id).await, None);
+
+    // The chat's task is the chat's to undo: over MCP there is nothing left.
+    let (text, failed) = call_tool(&app, &token, "undo", json!({})).await;
+    assert_eq!(
+        (text.as_str(), failed),
+        ("nothing to undo: no change has been made in this conversation", true)
+    );
+    let (text, failed) = call_tool(&app, &token, "undo", json!({"steps": 2})).await;
+    assert!(
+        failed && text.starts_with("invalid arguments: unknown field `steps`"),
+        "{text}"
+    );
+    assert_eq!(tasks_snapshot(&db).await, from_chat);
 }

@@ -131,6 +131,12 @@ async def test_each_tool_does_to_the_database_what_it_says(
         assert (deleted, failed) == ({"task_id": task_id, "status": "deleted", "title": new_title}, False)
         assert database.task(task_id) is None
 
+        undone, failed = await call(client, "undo", {})
+        assert (undone, failed) == (
+            {"status": "undone", "changes": [{"task_id": task_id, "title": new_title, "status": "restored"}]}, False)
+        row = database.task(task_id)
+        assert row is not None and (row["title"], row["priority"], row["completed"]) == (new_title, "low", True)
+
 
 @pytest.mark.skipif(not MCP_REMOTE.exists(), reason="mcp-remote is not installed: scripts/test installs it "
                     "(npm ci --prefix scripts/mcp-remote)")
