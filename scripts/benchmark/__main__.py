@@ -33,8 +33,10 @@ def _interrupt(*_: object) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=5, help="measurements per row and side (default 5)")
-    parser.add_argument("--seconds", type=int, default=5, help="length of one measurement (default 5)")
+    parser.add_argument("--runs", type=int, default=report.FULL_RUNS,
+                        help=f"measurements per row and side (default {report.FULL_RUNS})")
+    parser.add_argument("--seconds", type=int, default=report.FULL_SECONDS,
+                        help=f"length of one measurement (default {report.FULL_SECONDS})")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--builds", default="glibc,musl,musl-system-malloc",
                         help="comma-separated: glibc, musl, musl-system-malloc (default: all three)")
@@ -110,6 +112,8 @@ def main() -> int:
             "idle_kib": {name: side.idle_kib for name, side in sides.items()},
             "smoke": args.smoke,
             "plans": plans,
+            # What each ceiling ran: the pgbench scripts, as captured (their -D values are in the statements' log).
+            "ceilings": {key: [script.text for script, _ in scripts] for key, scripts in ceilings.scripts.items()},
         }
         print(f"==> measuring {len(rows)} rows x {args.runs} runs x {args.seconds}s "
               f"(load average {context['load_before']})", flush=True)
