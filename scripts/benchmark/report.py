@@ -187,7 +187,9 @@ def write(out: Path, rows: list[Row], context: dict, measurements: list[Measurem
     before, _, rest = text.partition(BEGIN)
     _, _, after = rest.partition(END)
     doc.write_text(before + "\n".join(generated) + after)
-    plot(out / "benchmarks.svg", rows, builds, summaries)
+    plot(out / "benchmarks.svg", rows, builds, summaries,
+         f"scripts/bench, {context['date']}, commit {context['commit']}"
+         + (" — a short or smoke run, not the measurement" if _caveat(context) else ""))
 
 
 def _caveat(context: dict) -> str:
@@ -210,7 +212,8 @@ def plan_sections(rows: list[Row], plans: dict[str, list[str]]) -> list[str]:
     return lines
 
 
-def plot(path: Path, rows: list[Row], builds: list[str], summaries: dict[tuple[str, str], Summary]) -> None:
+def plot(path: Path, rows: list[Row], builds: list[str], summaries: dict[tuple[str, str], Summary],
+         title: str) -> None:
     import matplotlib
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
@@ -219,7 +222,7 @@ def plot(path: Path, rows: list[Row], builds: list[str], summaries: dict[tuple[s
     sides = [b for b in builds if b != "musl-system-malloc"] + [CEILING]
     colors = {"glibc": "#4c72b0", "musl": "#55a868", CEILING: "#b0b0b0"}
     shown = [row for row in rows if (row.key, CEILING) in summaries]
-    figure, (rates, tails) = plt.subplots(1, 2, figsize=(11, 0.42 * len(shown) + 1.2), sharey=True)
+    figure, (rates, tails) = plt.subplots(1, 2, figsize=(11, 0.42 * len(shown) + 1.6), sharey=True)
     height = 0.8 / len(sides)
     for index, side in enumerate(sides):
         ys = [i + (index - (len(sides) - 1) / 2) * height for i in range(len(shown))]
@@ -233,9 +236,10 @@ def plot(path: Path, rows: list[Row], builds: list[str], summaries: dict[tuple[s
     rates.set_xlabel("requests (transactions) per second, median — log scale")
     tails.set_xscale("log")
     tails.set_xlabel("p99 latency, ms, median — log scale")
-    rates.legend(loc="lower right", fontsize=8)
     for axis in (rates, tails):
         axis.grid(axis="x", which="both", alpha=0.3)
-    figure.tight_layout()
+    figure.suptitle(title, fontsize=9)
+    figure.legend(*rates.get_legend_handles_labels(), loc="lower center", ncol=len(sides), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
     figure.savefig(path, metadata={"Date": None})
     plt.close(figure)
