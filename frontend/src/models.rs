@@ -174,6 +174,8 @@ impl ConversationSummary {
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Conversation {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
     pub messages: Vec<Message>,
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod chat;
+pub(crate) mod messages;
 pub(crate) mod stream;
 pub(crate) mod tasks;
 

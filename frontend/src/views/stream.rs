@@ -27,7 +27,7 @@ use crate::{
     models::ChatRequest,
     security::CsrfToken,
     session::MaybeSession,
-    views::chat::{Chip, check_message},
+    views::{chat::check_message, messages::Chip},
 };
 
 #[derive(Debug, Deserialize)]
@@ -40,21 +40,49 @@ pub(crate) struct StreamParams {
     csrf_token: String,
 }
 
-/// The closing fragment of a turn: an optional problem, and the hook that syncs the page.
+/// How a turn ended, as the person is told.
+#[derive(Debug)]
+pub(crate) enum TurnEnding {
+    Answered,
+    /// The turn could not finish; Retry gives the message back.
+    Failed(String),
+    SignedOut,
+}
+
+/// A turn that had already run when this stream asked for it: what is stored.
+#[derive(Debug)]
+pub(crate) struct Replay {
+    pub chips: Vec<Chip>,
+    pub text: String,
+}
+
+/// The closing fragment of a turn: how it ended, the replay of a turn that had already run, and
+/// the hook that syncs the page.
 #[derive(Debug, Template)]
 #[template(path = "partials/turn_end.html")]
 struct TurnEnd {
-    problem: Option<String>,
-    login: bool,
+    dom_id: String,
+    replay: Option<Replay>,
+    ending: TurnEnding,
     conversation_id: Option<i64>,
 }
 
 impl TurnEnd {
     fn problem(problem: impl Into<String>, conversation_id: Option<i64>) -> Self {
         Self {
-            problem: Some(problem.into()),
-            login: false,
+            dom_id: String::new(),
+            replay: None,
+            ending: TurnEnding::Failed(problem.into()),
             conversation_id,
+        }
+    }
+
+    fn signed_out() -> Self {
+        Self {
+            dom_id: String::new(),
+            replay: None,
+            ending: TurnEnding::SignedOut,
+            conversation_id: None,
         }
     }
 }
@@ -114,11 +142,7 @@ async fn run_turn(
         return TurnEnd::problem("This page has expired. Reload it and send your message again.", None);
     }
     let Some(session) = session else {
-        return TurnEnd {
-            problem: Some("Your session has expired.".into()),
-            login: true,
-            conversation_id: None,
-        };
+        return TurnEnd::signed_out();
     };
     let message = params.message.trim();
     if let Err(problem) = check_message(message) {
@@ -130,13 +154,7 @@ async fn run_turn(
     };
     let response = match backend.chat_stream(caller, &session, &body).await {
         Ok(response) => response,
-        Err(Error::SessionExpired) => {
-            return TurnEnd {
-                problem: Some("Your session has expired.".into()),
-                login: true,
-                conversation_id: None,
-            };
-        }
+        Err(Error::SessionExpired) => return TurnEnd::signed_out(),
         Err(Error::BackendUnavailable(err)) => {
             tracing::warn!(error = format!("{err:#}"), "chat stream: backend unavailable");
             return TurnEnd::problem(
@@ -169,8 +187,9 @@ async fn relay(response: reqwest::Response, conversation_id: Option<i64>, tx: &m
             "delta" => Out::Delta(data["content"].as_str().unwrap_or_default().to_owned()),
             "done" => {
                 return TurnEnd {
-                    problem: None,
-                    login: false,
+                    dom_id: String::new(),
+                    replay: None,
+                    ending: TurnEnding::Answered,
                     conversation_id: data["conversation_id"].as_i64().or(conversation_id),
                 };
             }

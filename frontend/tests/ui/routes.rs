@@ -52,7 +52,7 @@ async fn every_view_renders_as_a_page_and_its_partial_for_htmx() {
     let partial = ui.hx_get("/tasks?status=pending").await;
     assert_eq!(partial.status, StatusCode::OK);
     assert!(
-        partial.text.starts_with("<section id=\"task-section\">"),
+        partial.text.starts_with("<section id=\"task-section\""),
         "{}",
         partial.text
     );
