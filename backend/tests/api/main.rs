@@ -14,6 +14,7 @@ mod chat_fuzz;
 mod chat_openai;
 mod chat_providers;
 mod chat_rules;
+mod chat_turns;
 mod chat_undo;
 mod operations;
 mod process;
