@@ -138,13 +138,19 @@
       event.preventDefault();
       return;
     }
-    pinned = true;
+    toBottom();
     setBusy(true);
     status("Sending. The assistant is thinking…");
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.elt !== form()) return;
+    var elt = event.detail.elt;
+    if (elt.classList && elt.classList.contains("msg") && !event.detail.successful) {
+      setBusy(false);
+      status("Still no connection. Try again in a moment.");
+      return;
+    }
+    if (elt !== form()) return;
     if (event.detail.successful) {
       input().value = "";
     } else {
@@ -166,6 +172,7 @@
     window.clearTimeout(article.giveUp);
     setBusy(false);
     status("");
+    contentGrew(); // the reply's buttons appear once it is done
     if (article.querySelector(".turn-error")) {
       var box = input();
       if (box && !box.value.trim()) box.value = askedIn(article);
@@ -179,8 +186,9 @@
     return text ? text.textContent : "";
   }
 
+  // The extension closes the stream before it swaps the closing event in; look once it has.
   document.addEventListener("htmx:sseClose", function (event) {
-    finishTurn(event.detail.elt);
+    window.setTimeout(finishTurn, 0, event.detail.elt);
   });
 
   // A stream that keeps failing is given up after a while (a reconnect never repeats the turn,
@@ -194,8 +202,8 @@
       var copy = article.cloneNode(true);
       copy.removeAttribute("sse-connect");
       copy.querySelector(".turn-end").innerHTML =
-        '<p class="turn-error" role="alert">The connection was lost. Reload the page to see whether the reply was saved, or try again.</p>' +
-        '<div class="reply-actions"><button type="button" class="retry">Retry<span class="sr-only"> this message</span></button></div>';
+        '<p class="turn-error" role="alert">The connection was lost. Retry to see how the reply went; it is never sent twice.</p>' +
+        '<div class="reply-actions"><button type="button" class="resume">Retry<span class="sr-only"> loading this reply</span></button></div>';
       copy.giveUp = null;
       article.replaceWith(copy);
       finishTurn(copy);
@@ -239,6 +247,15 @@
       if (!article) return;
       status("Stopping…");
       htmx.ajax("POST", article.getAttribute("data-stop-url"), { source: byId("stop"), swap: "none" });
+    },
+    // The same turn asked for again: the backend replays it, it never runs twice.
+    ".resume": function (button) {
+      var article = button.closest(".msg");
+      if (isBusy()) return;
+      setBusy(true);
+      status("Reconnecting…");
+      focusOn(input());
+      htmx.ajax("GET", article.getAttribute("data-resume-url"), { source: article, target: article, swap: "outerHTML" });
     },
     ".retry": function (button) {
       var text = askedIn(button.closest(".msg"));

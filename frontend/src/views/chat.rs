@@ -15,9 +15,8 @@ use serde::Deserialize;
 use crate::{
     error::{Error, Result, redirect},
     models::{ChatRequest, ConversationSummary},
-    security::CSRF_FIELD,
     urls,
-    views::{Id, Layout, Nav, SignedIn, messages::MessageView, tasks::TaskPanel},
+    views::{Id, Layout, Nav, SignedIn, messages::MessageView, stream::StreamingReply, tasks::TaskPanel},
 };
 
 /// Longest message the backend accepts (characters, after trimming).
@@ -78,22 +77,7 @@ pub(crate) struct ChatPage {
 #[template(path = "partials/turn.html")]
 pub(crate) struct Turn {
     pub message: String,
-    pub stream: String,
-    pub id: uuid::Uuid,
-}
-
-impl Turn {
-    fn dom_id(&self) -> String {
-        format!("turn-{}", self.id.simple())
-    }
-
-    fn stream_url(&self) -> &str {
-        &self.stream
-    }
-
-    fn stop_url(&self) -> &str {
-        ""
-    }
+    pub reply: StreamingReply,
 }
 
 /// Partial fetched when a turn is done: out-of-band updates of the list and the conversation id.
@@ -171,7 +155,9 @@ async fn page(user: &SignedIn, id: Option<i64>) -> Result<ChatPage> {
     })
 }
 
-/// `POST /chat/send`: with htmx, the streaming turn; without, one blocking turn and a redirect.
+/// `POST /chat/send`: stores the message as a pending turn. With htmx, the answer is the turn's
+/// bubble, which streams it by its id; without, the turn runs here and the browser is redirected to
+/// the conversation.
 pub(crate) async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Response> {
     let conversation_id = fields.conversation_id.trim().parse::<i64>().ok();
     let message = fields.message.trim();
@@ -182,25 +168,28 @@ pub(crate) async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Resu
         }
         return Ok(redirect(&back));
     }
-    if user.partial {
-        let mut query = vec![("message", message.to_owned()), (CSRF_FIELD, user.csrf.0.clone())];
-        if let Some(id) = conversation_id {
-            query.push(("conversation_id", id.to_string()));
-        }
-        let encoded = serde_urlencoded::to_string(&query).map_err(anyhow::Error::from)?;
-        let turn = Turn {
-            message: message.to_owned(),
-            stream: format!("{}?{encoded}", urls::CHAT_STREAM),
-            id: uuid::Uuid::new_v4(),
-        };
-        return Ok(turn.into_response());
-    }
     let body = ChatRequest {
         conversation_id,
         message,
     };
-    let reply = user.backend.chat(&user.caller, &user.session, &body).await?;
-    Ok(redirect(&urls::conversation(reply.conversation_id)))
+    let pending = user
+        .backend
+        .create_turn(&user.caller, &user.session, &body)
+        .await
+        .map_err(not_found_as_page)?;
+    if user.partial {
+        let reply = StreamingReply { turn: pending.turn_id };
+        let turn = Turn {
+            message: message.to_owned(),
+            reply,
+        };
+        return Ok(turn.into_response());
+    }
+    let finished = user
+        .backend
+        .run_turn(&user.caller, &user.session, pending.turn_id)
+        .await?;
+    Ok(redirect(&finished.conversation_id.map_or(back, urls::conversation)))
 }
 
 /// `GET /chat/{id}/sync` (htmx only): refreshes the list and the form's conversation id and puts the

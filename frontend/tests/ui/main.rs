@@ -21,3 +21,5 @@ mod layout;
 mod process;
 mod routes;
 mod support;
+#[cfg(feature = "browser-tests")]
+mod turns;

@@ -9,6 +9,8 @@ pub(crate) mod frontend;
 #[cfg(feature = "browser-tests")]
 pub(crate) mod page;
 #[cfg(feature = "browser-tests")]
+pub(crate) mod proxy;
+#[cfg(feature = "browser-tests")]
 pub(crate) mod stack;
 
 /// A unique, valid email for one test user.

@@ -25,7 +25,13 @@ impl Stack {
 
     /// The frontend in front of `backend`.
     pub(crate) async fn on(backend: TestBackend) -> Self {
-        let frontend = spawn_frontend(&backend.base_url(), &[("RUST_LOG", "warn")]).await;
+        let url = backend.base_url();
+        Self::reaching(backend, &url).await
+    }
+
+    /// The frontend in front of `backend`, which it reaches at `url` (a proxy, say).
+    pub(crate) async fn reaching(backend: TestBackend, url: &str) -> Self {
+        let frontend = spawn_frontend(url, &[("RUST_LOG", "warn")]).await;
         Self { frontend, backend }
     }
 
@@ -90,6 +96,28 @@ impl ApiUser {
             .expect("conversation id")
     }
 
+    /// Titles of every task, oldest first.
+    pub(crate) async fn task_titles(&self) -> Vec<String> {
+        let tasks: Vec<Value> = self
+            .http
+            .get(format!(
+                "{}/api/{}/tasks?sort=created&order=asc",
+                self.base, self.user_id
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .expect("task list")
+            .json()
+            .await
+            .expect("JSON tasks");
+        tasks
+            .iter()
+            .map(|task| task["title"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     pub(crate) async fn add_task(&self, title: &str) -> i64 {
         self.post("tasks", json!({ "title": title })).await["id"]
             .as_i64()
@@ -118,8 +146,13 @@ pub(crate) async fn wait_for_path(browser: &Browser, wanted: impl Fn(&str) -> bo
 
 /// Signs up through the form, lands on the chat, and returns the new account's email.
 pub(crate) async fn sign_up(browser: &Browser, stack: &Stack) -> String {
+    sign_up_at(browser, &stack.url("/signup")).await
+}
+
+/// Signs up through the form at `signup_url` (the frontend's, or a proxy's in front of it).
+pub(crate) async fn sign_up_at(browser: &Browser, signup_url: &str) -> String {
     let address = email("e2e");
-    browser.client.goto(&stack.url("/signup")).await.expect("signup page");
+    browser.client.goto(signup_url).await.expect("signup page");
     let form = browser
         .client
         .form(Locator::Css("form[action='/signup']"))
