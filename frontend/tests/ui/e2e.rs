@@ -1,12 +1,14 @@
 //! End-to-end tests in headless Chromium (WebDriver via fantoccini) against the real frontend and
 //! backend binaries on a real PostgreSQL. A failing test leaves `target/e2e-artifacts/<test>.png`;
-//! the chat test also saves the README screenshot (`docs/screenshot-chat.png` when
-//! `UPDATE_SCREENSHOT=1`, else into the artifacts directory).
+//! the chat test also saves the screenshots the docs show (`docs/screenshot-chat.png`, desktop, and
+//! `docs/screenshot-chat-phone.png`, 390 px, when `UPDATE_SCREENSHOT=1`; else into the artifacts
+//! directory).
 
 use fantoccini::Locator;
 
 use crate::support::{
     browser,
+    page::{DESKTOP, PHONE, Scheme},
     stack::{ENTER, Stack, send_message, sign_up, wait_for_path},
 };
 
@@ -78,7 +80,10 @@ async fn chat_adds_and_completes_a_task_and_survives_a_reload() {
             1,
             "still one conversation"
         );
+        browser.emulate(DESKTOP, Scheme::Light).await;
         browser.save_docs_screenshot("screenshot-chat.png").await;
+        browser.emulate(PHONE, Scheme::Light).await;
+        browser.save_docs_screenshot("screenshot-chat-phone.png").await;
         browser
     })
     .await;

@@ -142,8 +142,6 @@ async fn on_phones_no_page_scrolls_sideways_and_the_composer_is_at_the_bottom() 
         browser.client.goto(&stack.url(&format!("/chat/{last}"))).await.unwrap();
         composer_at_the_bottom(&browser, PHONE).await;
         composer_at_the_bottom(&browser, SMALL_PHONE).await;
-        browser.emulate(PHONE, Scheme::Light).await;
-        browser.save_docs_screenshot("screenshot-chat-phone.png").await;
         open_task_panel_on_a_phone(&browser).await;
         offenders.extend(sideways(&browser, "the chat with its task panel open").await);
 
