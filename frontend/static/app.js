@@ -309,6 +309,15 @@
     }
   });
 
+  // Chromium scrolls a control that gets the focus into view only when none of it shows: tabbing
+  // along the conversation strip on a phone would leave the focused one, and its ring, half hidden.
+  document.addEventListener("focusin", function (event) {
+    var strip = document.querySelector("#conversation-list ul");
+    if (strip && event.target !== strip && strip.contains(event.target)) {
+      event.target.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  });
+
   // ----- Task list swaps: focus stays on the same task's control, or its neighbour's when the
   // task is gone, and the change is announced. -----
   var pendingTaskChange = null;

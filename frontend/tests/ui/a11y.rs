@@ -8,7 +8,8 @@ use crate::support::{
     browser::{self, Browser},
     page::{DESKTOP, PHONE, Scheme, Viewport},
     stack::{
-        ApiUser, ENTER, Stack, open_task_panel_on_a_phone, send_message, sign_up, wait_for_path, wait_for_replies,
+        ApiUser, ENTER, Stack, open_task_panel_on_a_phone, open_tasks_with_one_done, send_message, sign_up,
+        wait_for_path, wait_for_replies,
     },
 };
 
@@ -107,14 +108,7 @@ async fn every_page_state_passes_axe_in_light_and_dark_on_desktop_and_phone() {
         let api = ApiUser::login(&stack, &address).await;
         let done = api.add_task("Call the plumber about the leaking kitchen tap").await;
         api.add_task("Water the plants").await;
-        browser.client.goto(&stack.url("/tasks")).await.unwrap();
-        browser.click(&format!("#toggle-{done}")).await;
-        browser
-            .wait_js(
-                "a completed task",
-                &format!("document.getElementById('task-{done}').classList.contains('done')"),
-            )
-            .await;
+        open_tasks_with_one_done(&browser, &stack, done).await;
         audit.check(&browser, "tasks").await;
         browser.click("#add-task").await;
         browser

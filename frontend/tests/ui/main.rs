@@ -12,6 +12,8 @@
 mod a11y;
 mod chat_routes;
 #[cfg(feature = "browser-tests")]
+mod details;
+#[cfg(feature = "browser-tests")]
 mod e2e;
 mod forms;
 #[cfg(feature = "browser-tests")]

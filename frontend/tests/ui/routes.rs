@@ -16,8 +16,10 @@ use crate::support::{
     frontend::{TestFrontend, TestResponse},
 };
 
+/// A whole document (not an htmx partial), with the description search engines and link previews show.
 fn is_full_page(response: &TestResponse) -> bool {
     response.text.starts_with("<!doctype html>")
+        && response.text.contains("<meta name=\"description\" content=\"Todo AI: ")
 }
 
 fn assert_varies_on_htmx(response: &TestResponse) {

@@ -1,4 +1,4 @@
-//! What the browser tests ask of a page beyond WebDriver's basics: the viewport and colour scheme
+//! What the browser tests ask of a page beyond WebDriver's basics: the viewport, colour scheme, motion and clipboard
 //! (Chromium's DevTools protocol through chromedriver), an axe-core audit, where the focus is, and
 //! keys pressed on whatever has it.
 
@@ -57,6 +57,13 @@ impl Scheme {
             Self::Dark => "dark",
         }
     }
+}
+
+/// Whether the page is asked for less motion (`prefers-reduced-motion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Motion {
+    Full,
+    Reduced,
 }
 
 /// One DevTools command, sent through chromedriver's `goog/cdp/execute` endpoint.
@@ -121,9 +128,30 @@ impl Browser {
             }),
         )
         .await;
+        self.emulate_media(scheme, Motion::Full).await;
+    }
+
+    /// Renders the page in `scheme` (`prefers-color-scheme`) with `motion` (`prefers-reduced-motion`).
+    pub(crate) async fn emulate_media(&self, scheme: Scheme, motion: Motion) {
+        let motion = match motion {
+            Motion::Full => "no-preference",
+            Motion::Reduced => "reduce",
+        };
         self.cdp(
             "Emulation.setEmulatedMedia",
-            json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme.media_value() }] }),
+            json!({ "features": [
+                { "name": "prefers-color-scheme", "value": scheme.media_value() },
+                { "name": "prefers-reduced-motion", "value": motion },
+            ] }),
+        )
+        .await;
+    }
+
+    /// Lets the page write and read the clipboard without asking (headless Chromium cannot ask).
+    pub(crate) async fn allow_clipboard(&self) {
+        self.cdp(
+            "Browser.grantPermissions",
+            json!({ "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"] }),
         )
         .await;
     }

@@ -201,3 +201,15 @@ pub(crate) async fn open_task_panel_on_a_phone(browser: &Browser) {
         )
         .await;
 }
+
+/// Opens the tasks page and marks the task `done` as done with its toggle.
+pub(crate) async fn open_tasks_with_one_done(browser: &Browser, stack: &Stack, done: i64) {
+    browser.client.goto(&stack.url("/tasks")).await.unwrap();
+    browser.click(&format!("#toggle-{done}")).await;
+    browser
+        .wait_js(
+            "a completed task",
+            &format!("document.getElementById('task-{done}').classList.contains('done')"),
+        )
+        .await;
+}
