@@ -1,6 +1,6 @@
-//! What the browser tests ask of a page beyond WebDriver's basics: the viewport, colour scheme, motion and clipboard
-//! (Chromium's DevTools protocol through chromedriver), an axe-core audit, where the focus is, and
-//! keys pressed on whatever has it.
+//! What the browser tests ask of a page beyond WebDriver's basics: the viewport, colour scheme,
+//! motion preference and clipboard permission (Chromium's DevTools protocol through chromedriver),
+//! an axe-core audit, where the focus is, and keys pressed on whatever has it.
 
 use std::{path::PathBuf, sync::LazyLock};
 
