@@ -135,6 +135,7 @@ impl service_kit::Service for Application {
             router(state.clone()),
             state.lifecycle.clone(),
             config.shutdown_grace(),
+            &config.http,
         )
         .await?
         // Every request has finished, so every connection is back in the pool.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
-use service_kit::config::{Logging, Rule};
+use service_kit::config::{HttpLimits, Logging, Rule};
 
 /// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
 pub(crate) const MIN_AUTH_SECRET_BYTES: usize = 32;
@@ -92,6 +92,9 @@ pub struct Config {
     /// Trust the first `X-Forwarded-For` address as the client (only behind a trusted proxy such as the frontend).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub(crate) trust_forwarded_for: bool,
+
+    #[command(flatten)]
+    pub(crate) http: HttpLimits,
 }
 
 /// Agent engine behind the chat endpoint.

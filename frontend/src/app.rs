@@ -138,6 +138,7 @@ impl service_kit::Service for Application {
             router(state),
             lifecycle,
             config.shutdown_grace(),
+            &config.http,
         )
         .await?;
         Ok(Self { server })

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use service_kit::config::{Logging, Rule};
+use service_kit::config::{HttpLimits, Logging, Rule};
 
 /// Runtime configuration of `todo-frontend`.
 #[derive(Debug, Clone, Parser)]
@@ -44,6 +44,9 @@ pub struct Config {
     /// Seconds a whole chat turn may take, streamed or not (LLM answers are slow).
     #[arg(long, env = "CHAT_TIMEOUT_SECS", default_value_t = 120)]
     pub(crate) chat_timeout_secs: u64,
+
+    #[command(flatten)]
+    pub(crate) http: HttpLimits,
 }
 
 impl Config {

@@ -11,6 +11,7 @@ mod auth;
 mod chat_api;
 mod chat_openai;
 mod chat_rules;
+mod connections;
 mod operations;
 mod process;
 mod support;

@@ -35,7 +35,9 @@ where
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(request_span)
-                    .on_response(record_response),
+                    .on_response(record_response)
+                    // A 5xx is already logged once, with its cause, by the service's error type.
+                    .on_failure(()),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(middleware::from_fn_with_state(metrics, metrics::track))
