@@ -7,6 +7,7 @@ use axum::{
     BoxError, Router,
     error_handling::HandleErrorLayer,
     extract::{DefaultBodyLimit, FromRef},
+    middleware,
 };
 use secrecy::ExposeSecret;
 use service_kit::{Lifecycle, server::Server};
@@ -19,6 +20,7 @@ use crate::{
     auth::{self, extract::ClientAddressPolicy, rate_limit::LoginLimiter, token::TokenKeys},
     chat::{self, agent::Engine},
     config::Config,
+    database::{self, DatabaseGate},
     error::Error,
     health,
     metrics::{self, Metrics},
@@ -37,6 +39,7 @@ const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, FromRef)]
 pub struct AppState {
     pub(crate) db: PgPool,
+    pub(crate) database_gate: DatabaseGate,
     pub(crate) tokens: Arc<TokenKeys>,
     pub(crate) login_limiter: LoginLimiter,
     pub(crate) client_addresses: ClientAddressPolicy,
@@ -60,6 +63,7 @@ impl AppState {
             "{}".into()
         });
         Ok(Self {
+            database_gate: DatabaseGate::new(db.clone()),
             db,
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
             tokens: Arc::new(TokenKeys::new(&config.auth_secret, ttl)),
@@ -75,38 +79,50 @@ impl AppState {
     }
 }
 
-/// Every documented route, in two groups: requests bounded by the request timeout, and chat turns,
-/// which stream for as long as the agent works and carry their own deadline.
-fn api_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
-    let bounded = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every documented route, in three groups: the operational endpoints; the API, whose requests
+/// are bounded by the request timeout; and chat turns, which stream for as long as the agent works
+/// and carry their own deadline.
+fn api_routes() -> [OpenApiRouter<AppState>; 3] {
+    let operations = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::metrics))
-        .routes(routes!(openapi::openapi_json))
-        .merge(auth::routes())
-        .merge(tasks::routes());
-    (bounded, chat::routes())
+        .routes(routes!(openapi::openapi_json));
+    let api = OpenApiRouter::new().merge(auth::routes()).merge(tasks::routes());
+    [operations, api, chat::routes()]
 }
 
 /// The OpenAPI document of exactly the routes that [`router`] serves.
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    let (bounded, chat) = api_routes();
-    bounded.merge(chat).split_for_parts().1
+    let [operations, api, chat] = api_routes();
+    operations.merge(api).merge(chat).split_for_parts().1
 }
 
 /// The whole HTTP application over `state`, middleware included; serve it or drive it with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    let (bounded, chat) = api_routes();
+    let [operations, api, chat] = api_routes();
     let RequestTimeout(timeout) = state.request_timeout;
-    let timed = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
-        .timeout(timeout);
+    let timed = || {
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
+            .timeout(timeout)
+    };
     let http_metrics = state.metrics.http();
-    let routes = bounded
+    // Readiness reports an outage itself; everything else that needs the database fails fast in one.
+    let data = api
         .split_for_parts()
         .0
-        .layer(timed)
+        .layer(timed())
         .merge(chat.split_for_parts().0)
+        .layer(middleware::from_fn_with_state(
+            state.database_gate.clone(),
+            database::gate,
+        ));
+    let routes = operations
+        .split_for_parts()
+        .0
+        .layer(timed())
+        .merge(data)
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

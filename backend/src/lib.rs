@@ -6,6 +6,7 @@ mod app;
 mod auth;
 mod chat;
 mod config;
+mod database;
 mod error;
 mod extract;
 mod health;

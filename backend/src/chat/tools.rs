@@ -160,10 +160,11 @@ fn problem(err: Error) -> String {
             format!("invalid arguments: {}", parts.join("; "))
         }
         Error::InvalidQuery(message) | Error::InvalidBody(message) => format!("invalid arguments: {message}"),
-        Error::Database(err) => {
+        Error::Database(err) | Error::DatabaseUnavailable(Some(err)) => {
             tracing::error!(error = %err, "tool could not reach the database");
             "the task store is unavailable right now; nothing was changed".into()
         }
+        Error::DatabaseUnavailable(None) => "the task store is unavailable right now; nothing was changed".into(),
         other => other.to_string(),
     }
 }

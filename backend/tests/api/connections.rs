@@ -68,7 +68,11 @@ async fn exchange(stream: &mut TcpStream, request: &[u8]) -> std::io::Result<Str
         if let Some((head, body)) = text.split_once("\r\n\r\n") {
             let length: usize = head
                 .lines()
-                .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(str::to_owned))
+                .find_map(|line| {
+                    line.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(str::to_owned)
+                })
                 .and_then(|value| value.trim().parse().ok())
                 .unwrap_or(0);
             if body.len() >= length {
@@ -117,10 +121,17 @@ async fn idle_connections_get_their_own_longer_deadline(db: PgPool) {
     )
     .await;
     let mut stream = TcpStream::connect(("127.0.0.1", backend.port())).await.unwrap();
-    assert!(exchange(&mut stream, HEALTHZ).await.unwrap().starts_with("HTTP/1.1 200"));
+    assert!(
+        exchange(&mut stream, HEALTHZ)
+            .await
+            .unwrap()
+            .starts_with("HTTP/1.1 200")
+    );
     // Idle for longer than a head may take, shorter than the idle deadline: still open.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let again = exchange(&mut stream, HEALTHZ).await.expect("the kept-alive connection still serves");
+    let again = exchange(&mut stream, HEALTHZ)
+        .await
+        .expect("the kept-alive connection still serves");
     assert!(again.starts_with("HTTP/1.1 200"), "{again}");
     // Idle past the deadline: the server closes it.
     let idle_from = Instant::now();
@@ -135,12 +146,23 @@ async fn idle_connections_get_their_own_longer_deadline(db: PgPool) {
 }
 
 /// `todo-backend` started by a shell that first lowers the open-file limit to `files`.
-async fn spawn_with_file_limit(database_url: &str, files: u32, env: &[(&str, &str)]) -> (ServiceProcess, tempfile::TempDir) {
+async fn spawn_with_file_limit(
+    database_url: &str,
+    files: u32,
+    env: &[(&str, &str)],
+) -> (ServiceProcess, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("todo-backend");
-    std::fs::write(&script, format!("#!/bin/sh\nulimit -n {files} || exit 3\nexec {BINARY} \"$@\"\n")).unwrap();
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nulimit -n {files} || exit 3\nexec {BINARY} \"$@\"\n"),
+    )
+    .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut all = vec![("DATABASE_URL", database_url), ("AUTH_SECRET", crate::support::AUTH_SECRET)];
+    let mut all = vec![
+        ("DATABASE_URL", database_url),
+        ("AUTH_SECRET", crate::support::AUTH_SECRET),
+    ];
     all.extend_from_slice(env);
     let process = ServiceProcess::spawn(script.to_str().unwrap(), &all).await;
     (process, dir)
@@ -149,12 +171,8 @@ async fn spawn_with_file_limit(database_url: &str, files: u32, env: &[(&str, &st
 #[sqlx::test]
 async fn a_slowloris_flood_past_the_open_file_limit_does_not_stop_the_server(db: PgPool) {
     // 256 files: without a cap the slow connections take every descriptor and accept() fails for good.
-    let (backend, _dir) = spawn_with_file_limit(
-        &database_url_of(&db),
-        256,
-        &[("HTTP_HEADER_READ_TIMEOUT_SECS", "2")],
-    )
-    .await;
+    let (backend, _dir) =
+        spawn_with_file_limit(&database_url_of(&db), 256, &[("HTTP_HEADER_READ_TIMEOUT_SECS", "2")]).await;
     let mut slow = JoinSet::new();
     for _ in 0..400 {
         slow.spawn(slow_head(backend.port(), Duration::from_secs(30)));
@@ -174,5 +192,8 @@ async fn a_slowloris_flood_past_the_open_file_limit_does_not_stop_the_server(db:
     slow.abort_all();
     backend.signal("TERM").await;
     let (_, logs) = backend.wait_output().await;
-    assert!(logs.contains("HTTP_MAX_CONNECTIONS lowered to fit the open-file limit"), "{logs}");
+    assert!(
+        logs.contains("HTTP_MAX_CONNECTIONS lowered to fit the open-file limit"),
+        "{logs}"
+    );
 }

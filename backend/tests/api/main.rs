@@ -13,6 +13,7 @@ mod chat_openai;
 mod chat_rules;
 mod connections;
 mod operations;
+mod outage;
 mod process;
 mod support;
 mod tasks_access;

@@ -134,7 +134,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let proxies = TrustedProxies::from_ref(state);
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
         Ok(Self(peer.map(|peer| proxies.client_address(peer, &parts.headers))))
     }
 }
@@ -162,7 +165,10 @@ mod tests {
         let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
         let headers = forwarded(&["1.1.1.1"]);
         assert_eq!(proxies.client_address(ip("203.0.113.9"), &headers), ip("203.0.113.9"));
-        assert_eq!(TrustedProxies::default().client_address(ip("10.0.0.1"), &headers), ip("10.0.0.1"));
+        assert_eq!(
+            TrustedProxies::default().client_address(ip("10.0.0.1"), &headers),
+            ip("10.0.0.1")
+        );
     }
 
     #[test]
@@ -175,7 +181,10 @@ mod tests {
         let inside = forwarded(&["10.9.9.9, 192.168.0.7"]);
         assert_eq!(proxies.client_address(ip("10.1.2.3"), &inside), ip("10.9.9.9"));
         // No header: the proxy itself is all we know.
-        assert_eq!(proxies.client_address(ip("10.1.2.3"), &HeaderMap::new()), ip("10.1.2.3"));
+        assert_eq!(
+            proxies.client_address(ip("10.1.2.3"), &HeaderMap::new()),
+            ip("10.1.2.3")
+        );
     }
 
     #[test]
