@@ -10,14 +10,18 @@ use axum::{
     middleware,
 };
 use secrecy::ExposeSecret;
-use service_kit::{Lifecycle, server::Server};
+use service_kit::{Lifecycle, client::TrustedProxies, server::Server};
 use sqlx::{PgPool, postgres::PgConnectOptions, postgres::PgPoolOptions};
 use tower::ServiceBuilder;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    auth::{self, extract::ClientAddressPolicy, rate_limit::LoginLimiter, token::TokenKeys},
+    auth::{
+        self,
+        rate_limit::{SignupQuota, Throttles},
+        token::TokenKeys,
+    },
     chat::{self, agent::Engine},
     config::Config,
     database::{self, DatabaseGate},
@@ -32,7 +36,7 @@ use crate::{
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long start-up keeps retrying an unreachable database before giving up.
 const DATABASE_STARTUP_RETRY: Duration = Duration::from_secs(60);
-/// How often the login limiter forgets recovered keys.
+/// How often the throttles forget recovered keys.
 const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Everything handlers share; sub-states are reached with `State<T>` through `FromRef`.
@@ -41,8 +45,8 @@ pub struct AppState {
     pub(crate) db: PgPool,
     pub(crate) database_gate: DatabaseGate,
     pub(crate) tokens: Arc<TokenKeys>,
-    pub(crate) login_limiter: LoginLimiter,
-    pub(crate) client_addresses: ClientAddressPolicy,
+    pub(crate) throttles: Throttles,
+    pub(crate) trusted_proxies: TrustedProxies,
     pub lifecycle: Lifecycle,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) openapi: ApiDocument,
@@ -63,14 +67,15 @@ impl AppState {
             "{}".into()
         });
         Ok(Self {
-            database_gate: DatabaseGate::new(db.clone()),
-            db,
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
             tokens: Arc::new(TokenKeys::new(&config.auth_secret, ttl)),
-            login_limiter: LoginLimiter::default(),
-            client_addresses: ClientAddressPolicy {
-                trust_forwarded_for: config.trust_forwarded_for,
-            },
+            database_gate: DatabaseGate::new(db.clone()),
+            db,
+            throttles: Throttles::new(SignupQuota {
+                burst: config.signup_burst,
+                interval: Duration::from_secs(config.signup_interval_secs),
+            }),
+            trusted_proxies: config.trusted_proxies(),
             lifecycle: Lifecycle::default(),
             metrics: Arc::new(Metrics::new()),
             openapi: ApiDocument(document.into()),
@@ -144,6 +149,12 @@ impl service_kit::Service for Application {
     /// Connects to the database (retrying while it starts), runs migrations, binds the listener.
     async fn build(config: Config) -> anyhow::Result<Self> {
         tracing::info!(llm_provider = ?config.llm_provider, "chat engine");
+        if config.trust_forwarded_for {
+            tracing::warn!(
+                "TRUST_FORWARDED_FOR=true is deprecated: it trusts X-Forwarded-For from every peer; \
+                 set TRUSTED_PROXIES to the proxies' addresses instead"
+            );
+        }
         let db = connect_and_migrate(&config).await?;
         let state = AppState::new(db.clone(), &config)?;
         let server = Server::bind(
@@ -164,8 +175,16 @@ impl service_kit::Service for Application {
     }
 
     async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        spawn_limiter_purge(self.state.login_limiter.clone(), self.state.lifecycle.clone());
-        self.server.run_until_stopped(shutdown).await
+        let Self { server, state } = self;
+        let lifecycle = state.lifecycle.clone();
+        let serving = async {
+            let result = server.run_until_stopped(shutdown).await;
+            // Ends the background work below even when serving failed.
+            lifecycle.begin_shutdown();
+            result
+        };
+        let (result, ()) = tokio::join!(serving, purge_throttles(&state.throttles, &state.lifecycle));
+        result
     }
 }
 
@@ -203,14 +222,13 @@ fn is_connection_problem(err: &sqlx::migrate::MigrateError) -> bool {
     )
 }
 
-fn spawn_limiter_purge(limiter: LoginLimiter, lifecycle: Lifecycle) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(LIMITER_PURGE_INTERVAL);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => limiter.purge(),
-                () = lifecycle.shutdown_started() => break,
-            }
+/// Until shutdown begins, forgets recovered throttle keys every minute.
+async fn purge_throttles(throttles: &Throttles, lifecycle: &Lifecycle) {
+    let mut ticks = tokio::time::interval(LIMITER_PURGE_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => throttles.purge(),
+            () = lifecycle.shutdown_started() => break,
         }
-    });
+    }
 }

@@ -52,6 +52,9 @@ pub(crate) enum Error {
     PayloadTooLarge,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Too much work of this kind is already queued (password hashing).
+    #[error("the server is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error("the request took too long and was cancelled")]
     Timeout,
     #[error("no route for this path")]
@@ -100,7 +103,7 @@ impl Error {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Timeout | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout | Self::Busy { .. } | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Agent { .. } => StatusCode::BAD_GATEWAY,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +124,7 @@ impl Error {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Busy { .. } => "busy",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::Timeout => "timeout",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -132,7 +136,7 @@ impl Error {
     /// Seconds the client should wait before trying again, for `Retry-After`.
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } => Some(*retry_after_secs),
             Self::DatabaseUnavailable(_) => Some(DATABASE_RETRY_AFTER_SECS),
             _ => None,
         }

@@ -1,13 +1,9 @@
 //! Who is calling: the bearer token's user, and the `/api/{user_id}/…` ownership check.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts, Path},
+    extract::{FromRef, FromRequestParts, Path},
     http::{header, request::Parts},
 };
 use uuid::Uuid;
@@ -65,40 +61,5 @@ where
             Some(path_user) if path_user.eq_ignore_ascii_case(&user.id.to_string()) => Ok(Self { user_id: user.id }),
             _ => Err(Error::Forbidden),
         }
-    }
-}
-
-/// Where login attempts come from, for per-client rate limiting.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct ClientAddressPolicy {
-    /// Believe the first `X-Forwarded-For` entry (set only behind a trusted proxy, e.g. the frontend).
-    pub trust_forwarded_for: bool,
-}
-
-/// The client's IP address, when known.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientAddress(pub Option<IpAddr>);
-
-impl<S> FromRequestParts<S> for ClientAddress
-where
-    ClientAddressPolicy: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let policy = ClientAddressPolicy::from_ref(state);
-        let forwarded = policy
-            .trust_forwarded_for
-            .then(|| parts.headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .and_then(|first| first.trim().parse::<IpAddr>().ok());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        Ok(Self(forwarded.or(peer)))
     }
 }

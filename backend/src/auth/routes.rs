@@ -3,6 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use service_kit::client::ClientAddress;
 use sqlx::PgPool;
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -10,10 +11,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    extract::{ClientAddress, CurrentUser},
+    extract::CurrentUser,
     input::{LoginRequest, SignupRequest, normalize_email},
     password,
-    rate_limit::LoginLimiter,
+    rate_limit::Throttles,
     token::TokenKeys,
     users,
 };
@@ -55,13 +56,23 @@ pub(super) struct MeResponse {
     (status = 409, description = "Email already registered", body = ErrorBody),
     (status = 415, description = "Body is not JSON", body = ErrorBody),
     (status = 422, description = "Invalid input", body = ErrorBody),
+    (status = 429, description = "Too many signups from this client; see Retry-After", body = ErrorBody),
+    (status = 503, description = "Too many signups queued, or the database is unavailable; see Retry-After", body = ErrorBody),
 ))]
 async fn signup(
     State(db): State<PgPool>,
     State(tokens): State<Arc<TokenKeys>>,
+    State(throttles): State<Throttles>,
+    ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<SignupRequest>,
 ) -> Result<(StatusCode, axum::Json<SessionResponse>)> {
+    throttles.check_signup(client)?;
     let account = request.validate()?;
+    // Answering 409 tells the caller the email is taken anyway; hashing first would only let
+    // anyone make the server hash for free.
+    if users::email_taken(&db, &account.email).await? {
+        return Err(Error::EmailTaken);
+    }
     let password_hash = password::hash(account.password).await?;
     let user_id = users::insert(
         &db,
@@ -91,17 +102,18 @@ fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
     (status = 401, description = "Bad credentials", body = ErrorBody),
     (status = 415, description = "Body is not JSON", body = ErrorBody),
     (status = 422, description = "Body is not a login request", body = ErrorBody),
-    (status = 429, description = "Too many attempts", body = ErrorBody),
+    (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
+    (status = 503, description = "Too many logins queued, or the database is unavailable; see Retry-After", body = ErrorBody),
 ))]
 async fn login(
     State(db): State<PgPool>,
     State(tokens): State<Arc<TokenKeys>>,
-    State(limiter): State<LoginLimiter>,
+    State(throttles): State<Throttles>,
     ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<axum::Json<SessionResponse>> {
     let email = normalize_email(&request.email);
-    limiter.check(&email, client)?;
+    throttles.check_login(&email, client)?;
     let credentials = users::credentials_by_email(&db, &email).await?;
     let (user_id, stored) = match credentials {
         Some(found) => (Some(found.id), Some(found.password_hash)),

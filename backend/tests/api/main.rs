@@ -20,3 +20,4 @@ mod tasks_access;
 mod tasks_crud;
 mod tasks_listing;
 mod tasks_validation;
+mod throttles;
