@@ -19,7 +19,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     auth::{
         self,
+        extract::Authenticator,
         rate_limit::{SignupQuota, Throttles},
+        sessions::Sessions,
         token::TokenKeys,
     },
     chat::{self, agent::Engine},
@@ -44,7 +46,7 @@ const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 pub struct AppState {
     pub(crate) db: PgPool,
     pub(crate) database_gate: DatabaseGate,
-    pub(crate) tokens: Arc<TokenKeys>,
+    pub(crate) auth: Authenticator,
     pub(crate) throttles: Throttles,
     pub(crate) trusted_proxies: TrustedProxies,
     pub lifecycle: Lifecycle,
@@ -66,9 +68,11 @@ impl AppState {
             tracing::error!(error = %err, "cannot serialise the OpenAPI document");
             "{}".into()
         });
+        let metrics = Metrics::new();
+        let sessions = Sessions::new(db.clone(), metrics.session_checks());
         Ok(Self {
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
-            tokens: Arc::new(TokenKeys::new(&config.auth_secret, ttl)),
+            auth: Authenticator::new(TokenKeys::new(&config.auth_secret, ttl), sessions),
             database_gate: DatabaseGate::new(db.clone()),
             db,
             throttles: Throttles::new(SignupQuota {
@@ -77,7 +81,7 @@ impl AppState {
             }),
             trusted_proxies: config.trusted_proxies(),
             lifecycle: Lifecycle::default(),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
             openapi: ApiDocument(document.into()),
             request_timeout: RequestTimeout(config.request_timeout()),
         })
@@ -183,7 +187,12 @@ impl service_kit::Service for Application {
             lifecycle.begin_shutdown();
             result
         };
-        let (result, ()) = tokio::join!(serving, purge_throttles(&state.throttles, &state.lifecycle));
+        let sessions = state.auth.sessions().cache();
+        let (result, (), ()) = tokio::join!(
+            serving,
+            purge_throttles(&state.throttles, &state.lifecycle),
+            sessions.follow(&state.db, &state.lifecycle),
+        );
         result
     }
 }

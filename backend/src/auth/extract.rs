@@ -6,20 +6,71 @@ use axum::{
     extract::{FromRef, FromRequestParts, Path},
     http::{header, request::Parts},
 };
+use chrono::Utc;
 use uuid::Uuid;
 
-use super::token::TokenKeys;
-use crate::error::Error;
+use super::{
+    sessions::Sessions,
+    token::{IssuedToken, SessionClaims, TokenKeys},
+};
+use crate::error::{Error, Result};
 
-/// The authenticated user, from `Authorization: Bearer <jwt>`. Missing or invalid token → 401.
+/// Checks credentials and starts and ends sessions; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticator {
+    tokens: Arc<TokenKeys>,
+    sessions: Sessions,
+}
+
+impl Authenticator {
+    pub(crate) fn new(tokens: TokenKeys, sessions: Sessions) -> Self {
+        Self {
+            tokens: Arc::new(tokens),
+            sessions,
+        }
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// A new session for `user_id` and the token that names it.
+    pub(crate) async fn start_session(&self, user_id: Uuid) -> Result<IssuedToken> {
+        let expires_at = self.tokens.expiry(Utc::now());
+        let session_id = self.sessions.start(user_id, expires_at).await?;
+        self.tokens.issue(user_id, session_id, expires_at)
+    }
+
+    /// Who `bearer` belongs to; 401 for anything that is not a live credential.
+    pub(crate) async fn authenticate(&self, bearer: &str) -> Result<CurrentUser> {
+        // Every bearer token today is a session JWT; another kind of credential gets its own arm here.
+        let claims = self.tokens.verify(bearer)?;
+        self.sessions.check(&claims).await?;
+        Ok(CurrentUser {
+            id: claims.user_id,
+            credential: Credential::Session(claims),
+        })
+    }
+}
+
+/// How a caller proved who they are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Credential {
+    /// A token from signup or login, valid while its session lasts.
+    Session(SessionClaims),
+}
+
+/// The authenticated user, from `Authorization: Bearer <token>`. Missing, invalid, expired or
+/// ended credentials → 401 (a deleted user's sessions end with the user).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CurrentUser {
     pub id: Uuid,
+    pub credential: Credential,
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
 where
-    Arc<TokenKeys>: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -32,8 +83,7 @@ where
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(Error::Unauthenticated)?;
-        let id = Arc::<TokenKeys>::from_ref(state).verify(token)?;
-        Ok(Self { id })
+        Authenticator::from_ref(state).authenticate(token).await
     }
 }
 
@@ -47,7 +97,7 @@ pub(crate) struct UserScope {
 
 impl<S> FromRequestParts<S> for UserScope
 where
-    Arc<TokenKeys>: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;

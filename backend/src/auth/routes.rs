@@ -1,21 +1,20 @@
-//! `POST /api/auth/signup`, `POST /api/auth/login`, `GET /api/auth/me`.
+//! `POST /api/auth/signup`, `POST /api/auth/login`, `GET /api/auth/me`, `POST /api/auth/logout`,
+//! `POST /api/auth/logout-everywhere`.
 
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use service_kit::client::ClientAddress;
 use sqlx::PgPool;
-use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    extract::CurrentUser,
+    extract::{Authenticator, Credential, CurrentUser},
     input::{LoginRequest, SignupRequest, normalize_email},
     password,
     rate_limit::Throttles,
-    token::TokenKeys,
     users,
 };
 use crate::{
@@ -29,6 +28,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(signup))
         .routes(routes!(login))
         .routes(routes!(me))
+        .routes(routes!(logout))
+        .routes(routes!(logout_everywhere))
 }
 
 /// Returned by signup and login.
@@ -61,7 +62,7 @@ pub(super) struct MeResponse {
 ))]
 async fn signup(
     State(db): State<PgPool>,
-    State(tokens): State<Arc<TokenKeys>>,
+    State(auth): State<Authenticator>,
     State(throttles): State<Throttles>,
     ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<SignupRequest>,
@@ -83,11 +84,11 @@ async fn signup(
     )
     .await?;
     tracing::info!(%user_id, "account created");
-    Ok((StatusCode::CREATED, axum::Json(start_session(&tokens, user_id)?)))
+    Ok((StatusCode::CREATED, axum::Json(start_session(&auth, user_id).await?)))
 }
 
-fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
-    let issued = tokens.issue(user_id)?;
+async fn start_session(auth: &Authenticator, user_id: Uuid) -> Result<SessionResponse> {
+    let issued = auth.start_session(user_id).await?;
     Ok(SessionResponse {
         user_id,
         token: issued.token,
@@ -107,7 +108,7 @@ fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
 ))]
 async fn login(
     State(db): State<PgPool>,
-    State(tokens): State<Arc<TokenKeys>>,
+    State(auth): State<Authenticator>,
     State(throttles): State<Throttles>,
     ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<LoginRequest>,
@@ -127,7 +128,7 @@ async fn login(
             return Err(Error::InvalidCredentials);
         }
     };
-    Ok(axum::Json(start_session(&tokens, user_id)?))
+    Ok(axum::Json(start_session(&auth, user_id).await?))
 }
 
 /// The account behind the bearer token.
@@ -144,4 +145,28 @@ async fn me(State(db): State<PgPool>, user: CurrentUser) -> Result<axum::Json<Me
         name: user.name,
         timezone: user.timezone,
     }))
+}
+
+/// End this session: its token is refused from now on, on every replica.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "Logged out"),
+    (status = 401, description = "Missing, invalid, expired or already ended token", body = ErrorBody),
+))]
+async fn logout(State(auth): State<Authenticator>, user: CurrentUser) -> Result<StatusCode> {
+    match user.credential {
+        Credential::Session(claims) => auth.sessions().end(&claims).await?,
+    }
+    tracing::info!(user_id = %user.id, "logged out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of the signed-in user, this one included.
+#[utoipa::path(post, path = "/api/auth/logout-everywhere", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "Every session ended"),
+    (status = 401, description = "Missing, invalid, expired or already ended token", body = ErrorBody),
+))]
+async fn logout_everywhere(State(auth): State<Authenticator>, user: CurrentUser) -> Result<StatusCode> {
+    let ended = auth.sessions().end_all(user.id).await?;
+    tracing::info!(user_id = %user.id, sessions = ended, "logged out everywhere");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ mod connections;
 mod operations;
 mod outage;
 mod process;
+mod sessions;
 mod support;
 mod tasks_access;
 mod tasks_crud;
