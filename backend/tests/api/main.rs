@@ -12,6 +12,7 @@ mod chat_api;
 mod chat_openai;
 mod chat_rules;
 mod connections;
+mod fuzz;
 mod input_hygiene;
 mod operations;
 mod outage;
