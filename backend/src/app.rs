@@ -31,6 +31,7 @@ use crate::{
     health,
     metrics::{self, Metrics},
     openapi::{self, ApiDoc, ApiDocument},
+    quotas::UserQuotas,
     tasks,
 };
 
@@ -49,6 +50,7 @@ pub struct AppState {
     pub(crate) auth: Authenticator,
     pub(crate) throttles: Throttles,
     pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) quotas: UserQuotas,
     pub lifecycle: Lifecycle,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) openapi: ApiDocument,
@@ -80,6 +82,7 @@ impl AppState {
                 interval: Duration::from_secs(config.signup_interval_secs),
             }),
             trusted_proxies: config.trusted_proxies(),
+            quotas: UserQuotas::new(config.quotas),
             lifecycle: Lifecycle::default(),
             metrics: Arc::new(metrics),
             openapi: ApiDocument(document.into()),
@@ -190,7 +193,7 @@ impl service_kit::Service for Application {
         let sessions = state.auth.sessions().cache();
         let (result, (), ()) = tokio::join!(
             serving,
-            purge_throttles(&state.throttles, &state.lifecycle),
+            purge_throttles(&state, &state.lifecycle),
             sessions.follow(&state.db, &state.lifecycle),
         );
         result
@@ -232,11 +235,14 @@ fn is_connection_problem(err: &sqlx::migrate::MigrateError) -> bool {
 }
 
 /// Until shutdown begins, forgets recovered throttle keys every minute.
-async fn purge_throttles(throttles: &Throttles, lifecycle: &Lifecycle) {
+async fn purge_throttles(state: &AppState, lifecycle: &Lifecycle) {
     let mut ticks = tokio::time::interval(LIMITER_PURGE_INTERVAL);
     loop {
         tokio::select! {
-            _ = ticks.tick() => throttles.purge(),
+            _ = ticks.tick() => {
+                state.throttles.purge();
+                state.quotas.purge();
+            }
             () = lifecycle.shutdown_started() => break,
         }
     }

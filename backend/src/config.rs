@@ -10,6 +10,8 @@ use service_kit::{
     config::{HttpLimits, Logging, Rule},
 };
 
+use crate::quotas::Quotas;
+
 /// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
 pub(crate) const MIN_AUTH_SECRET_BYTES: usize = 32;
 
@@ -102,6 +104,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub(crate) http: HttpLimits,
+
+    #[command(flatten)]
+    pub(crate) quotas: Quotas,
 
     /// Deprecated: `true` trusts `X-Forwarded-For` from every peer, as `TRUSTED_PROXIES=0.0.0.0/0,::/0`
     /// does; set `TRUSTED_PROXIES` instead.

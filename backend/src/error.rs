@@ -52,6 +52,12 @@ pub(crate) enum Error {
     PayloadTooLarge,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Over one of the user's quotas (crate::quotas); the message says which.
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: Option<u64>,
+    },
     /// Too much work of this kind is already queued (password hashing).
     #[error("the server is busy; try again in {retry_after_secs} seconds")]
     Busy { retry_after_secs: u64 },
@@ -102,7 +108,7 @@ impl Error {
             Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Timeout | Self::Busy { .. } | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Agent { .. } => StatusCode::BAD_GATEWAY,
@@ -124,6 +130,7 @@ impl Error {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Busy { .. } => "busy",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::Timeout => "timeout",
@@ -137,6 +144,7 @@ impl Error {
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } => Some(*retry_after_secs),
+            Self::QuotaExceeded { retry_after_secs, .. } => *retry_after_secs,
             Self::DatabaseUnavailable(_) => Some(DATABASE_RETRY_AFTER_SECS),
             _ => None,
         }

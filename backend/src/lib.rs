@@ -12,6 +12,7 @@ mod extract;
 mod health;
 mod metrics;
 mod openapi;
+mod quotas;
 mod tasks;
 
 pub use app::{AppState, Application, router};

@@ -1,5 +1,5 @@
 """The settings of issue 15 as the chart renders them: trusted proxies (and the deprecated
-trustForwardedFor), the frontend's CSRF key, throttles, HTTP server limits, and the NodePort's traffic policy."""
+trustForwardedFor), the frontend's CSRF key, throttles, quotas, HTTP server limits, and the NodePort's traffic policy."""
 
 from __future__ import annotations
 
@@ -71,3 +71,13 @@ def test_kind_keeps_the_browsers_address_on_its_node_port() -> None:
     assert "externalTrafficPolicy" not in render().get("Service", f"{FULLNAME}-frontend")["spec"]
     with pytest.raises(RenderError, match="externalTrafficPolicy Local needs"):
         render(overrides={"frontend": {"service": {"externalTrafficPolicy": "Local"}}})
+
+
+def test_quotas_reach_the_backend() -> None:
+    backend = render().config("backend")
+    assert (backend["QUOTA_ACTIONS_PER_TURN"], backend["QUOTA_TASKS_PER_USER"],
+            backend["QUOTA_CHAT_TURNS_PER_MINUTE"]) == ("50", "10000", "20")
+    tuned = render(overrides={"backend": {"quotas": {"tasksPerUser": 0, "chatTurnsPerMinute": 5}}}).config("backend")
+    assert (tuned["QUOTA_TASKS_PER_USER"], tuned["QUOTA_CHAT_TURNS_PER_MINUTE"]) == ("0", "5")
+    with pytest.raises(RenderError):
+        render(overrides={"backend": {"quotas": {"actionsPerTurn": 0}}})

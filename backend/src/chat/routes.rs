@@ -32,6 +32,7 @@ use crate::{
     error::{Error, ErrorBody, Result},
     extract::{JsonBody, QueryParams, path_id},
     metrics::Metrics,
+    quotas::UserQuotas,
 };
 
 /// Most messages a conversation view returns (the newest ones).
@@ -57,6 +58,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "Unknown conversation", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many chat messages this minute (QUOTA_CHAT_TURNS_PER_MINUTE)",
+            body = ErrorBody),
         (status = 502, description = "The agent could not finish; the reply says what was done", body = ErrorBody),
     ))]
 async fn chat(
@@ -64,10 +67,12 @@ async fn chat(
     State(db): State<PgPool>,
     State(engine): State<Arc<Engine>>,
     State(metrics): State<Arc<Metrics>>,
+    State(quotas): State<UserQuotas>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<ChatRequest>,
 ) -> Result<Response> {
-    let prepared = turn::prepare(&db, scope.user_id, request).await?;
+    quotas.check_chat_turn(scope.user_id)?;
+    let prepared = turn::prepare(&db, scope.user_id, quotas.settings, request).await?;
     if wants_event_stream(&headers) {
         let (events, received) = tokio::sync::mpsc::unbounded_channel();
         // The turn runs on its own task, so a client that disconnects does not cut it short:

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     error::Error,
+    quotas::Quotas,
     tasks::{
         input::{ListQuery, NewTaskRequest, TaskPatchRequest},
         model::{SortKey, SortOrder, StatusFilter, Task},
@@ -22,16 +23,30 @@ pub(crate) const COMPLETE_TASK: &str = "complete_task";
 pub(crate) const DELETE_TASK: &str = "delete_task";
 pub(crate) const UPDATE_TASK: &str = "update_task";
 
-/// The tools, bound to one user's tasks.
+/// The tools, bound to one user's tasks and held to their quotas.
 #[derive(Debug, Clone)]
 pub(crate) struct ToolBox {
     db: PgPool,
     user_id: Uuid,
+    quotas: Quotas,
 }
 
 impl ToolBox {
     pub(crate) fn new(db: PgPool, user_id: Uuid) -> Self {
-        Self { db, user_id }
+        Self {
+            db,
+            user_id,
+            quotas: Quotas::default(),
+        }
+    }
+
+    /// The same tools held to the configured quotas instead of the defaults.
+    pub(crate) fn with_quotas(self, quotas: Quotas) -> Self {
+        Self { quotas, ..self }
+    }
+
+    pub(crate) fn quotas(&self) -> &Quotas {
+        &self.quotas
     }
 
     /// Runs `tool` with `arguments`; every failure becomes `{"error": "…"}` for the agent to read.
@@ -57,9 +72,14 @@ impl ToolBox {
 
     async fn add_task(&self, arguments: &Value) -> Result<Value, String> {
         let request: NewTaskRequest = parse(arguments.clone())?;
-        let task = service::create(&self.db, self.user_id, request.validate().map_err(problem)?)
-            .await
-            .map_err(problem)?;
+        let task = service::create(
+            &self.db,
+            self.user_id,
+            request.validate().map_err(problem)?,
+            self.quotas.max_tasks(),
+        )
+        .await
+        .map_err(problem)?;
         Ok(outcome(&task, "created"))
     }
 

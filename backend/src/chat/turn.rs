@@ -20,6 +20,7 @@ use crate::{
     auth::users,
     error::{Error, NUL_PROBLEM, Result},
     metrics::Metrics,
+    quotas::Quotas,
 };
 
 /// Most earlier messages the agent sees; older ones are dropped first.
@@ -35,6 +36,7 @@ pub(crate) const TURN_DEADLINE: Duration = Duration::from_secs(110);
 pub(crate) struct PreparedTurn {
     db: PgPool,
     user_id: Uuid,
+    quotas: Quotas,
     pub conversation_id: i64,
     message: String,
     history: Vec<Message>,
@@ -61,7 +63,7 @@ pub(crate) struct TurnFailure {
 
 /// Validates the request, finds or starts the conversation, loads its history and stores the user
 /// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
-pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
+pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, quotas: Quotas, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
     let conversation_id = match request.conversation_id {
         Some(id) => store::conversation(db, user_id, id).await?.id,
@@ -76,6 +78,7 @@ pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) ->
     Ok(PreparedTurn {
         db: db.clone(),
         user_id,
+        quotas,
         conversation_id,
         message,
         history,
@@ -100,7 +103,7 @@ impl PreparedTurn {
             outcome = Empty,
         );
         let started = std::time::Instant::now();
-        let tools = ToolBox::new(self.db.clone(), self.user_id);
+        let tools = ToolBox::new(self.db.clone(), self.user_id).with_quotas(self.quotas);
         let mut turn = Turn::new(&self.history, &self.message, Utc::now(), self.timezone, &tools, events);
         let result = match tokio::time::timeout(TURN_DEADLINE, engine.run(&mut turn).instrument(span.clone())).await {
             Ok(result) => result,

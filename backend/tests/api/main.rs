@@ -17,6 +17,7 @@ mod input_hygiene;
 mod operations;
 mod outage;
 mod process;
+mod quotas;
 mod sessions;
 mod support;
 mod tasks_access;
