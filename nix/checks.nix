@@ -29,10 +29,12 @@ let
   ];
   chartSrc = sourceOf [ ../helm-chart ];
 
-  # The value sets the chart tests render (default, kind, external database, autoscaling).
+  # The value sets the chart tests render (default, kind, k3s, external database, autoscaling); a set
+  # of several files is separated by commas and applied in order, as Helm applies repeated --values.
   chartValueSets = [
     ""
     "values-kind.yaml"
+    "values-kind.yaml,values-k3s.yaml"
     "values-external-db.yaml"
     "tests/values/autoscaling.yaml"
   ];
@@ -123,7 +125,8 @@ in
         cp -r ${chartSrc}/helm-chart chart
         for values in ${lib.escapeShellArgs chartValueSets}; do
           args=()
-          if [[ -n $values ]]; then args=(--values "chart/$values"); fi
+          IFS=, read -ra files <<<"$values"
+          for file in "''${files[@]}"; do args+=(--values "chart/$file"); done
           helm lint --strict chart ${helmArgs} "''${args[@]}"
           helm template todo chart ${helmArgs} "''${args[@]}" >rendered.yaml
           kubernetes-validate --strict --kubernetes-version 1.30.0 --quiet rendered.yaml
@@ -134,7 +137,7 @@ in
   shellcheck = pkgs.runCommand "todo-chatbot-shellcheck" { nativeBuildInputs = [ pkgs.shellcheck ]; } ''
     cd ${scripts}
     shellcheck -x scripts/test scripts/dev scripts/bench scripts/llm-server scripts/openapi-conformance \
-      scripts/check-nix scripts/lib/*.sh .ci/run nix/postgres-entrypoint.sh
+      scripts/check-nix scripts/rehearse scripts/lint-workflows scripts/lib/*.sh .ci/run nix/postgres-entrypoint.sh
     # The deploy apps with every step file they source, checked in the context of the script that sources them.
     shellcheck -x --check-sourced nix/deploy-kind.sh nix/kind-down.sh
     touch $out

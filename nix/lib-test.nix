@@ -3,17 +3,6 @@
 let
   lib = import ./lib.nix;
   workspace = lib.workspacePackage ../Cargo.toml;
-  labels = lib.ociLabels {
-    title = "todo-backend";
-    description = "d";
-    inherit (workspace) version;
-    source = workspace.repository;
-  };
-  config = lib.appImageConfig {
-    binary = "todo-backend";
-    port = 8000;
-    inherit labels;
-  };
   standIn = name: {
     imageName = name;
     imageTag = "${name}-tag";
@@ -55,23 +44,6 @@ builtins.all (x: x) [
       "todo-frontend.tar"
       "todo-postgres.tar"
     ]
-  ))
-  (check "OCI labels" (
-    builtins.attrNames labels == [
-      "org.opencontainers.image.description"
-      "org.opencontainers.image.source"
-      "org.opencontainers.image.title"
-      "org.opencontainers.image.version"
-    ]
-  ))
-  (check "entrypoint is the binary" (config.Entrypoint == [ "/bin/todo-backend" ]))
-  (check "user is numeric and non-root" (
-    builtins.match "[1-9][0-9]*:[1-9][0-9]*" config.User != null
-  ))
-  (check "port exposed" (config.ExposedPorts == { "8000/tcp" = { }; }))
-  (check "binaries on PATH" (builtins.elem "PATH=/bin" config.Env))
-  (check "postgres passwd entry matches uid" (
-    builtins.match "postgres:x:999:999:.*" lib.postgresPasswdLine != null
   ))
   (check "chart image values use the chart's keys" (
     builtins.attrNames chartImages == [

@@ -38,49 +38,6 @@ rec {
   # File name of an image inside `packages.images`; the deploy app and the README rely on it.
   archiveName = image: "${image}.tar";
 
-  ociLabels =
-    {
-      title,
-      description,
-      version,
-      source,
-    }:
-    {
-      "org.opencontainers.image.title" = title;
-      "org.opencontainers.image.description" = description;
-      "org.opencontainers.image.version" = version;
-      "org.opencontainers.image.source" = source;
-    };
-
-  # uid:gid of `nobody` in dockerTools.fakeNss; numeric, so runAsNonRoot can verify it.
-  nobody = "65534:65534";
-
-  # Image config of a service binary: no shell, the binary as entrypoint and on PATH (`helm test` runs
-  # `todo-backend healthcheck`), a numeric non-root user and the CA bundle of dockerTools.caCertificates.
-  appImageConfig =
-    {
-      binary,
-      port,
-      labels,
-    }:
-    {
-      Entrypoint = [ "/bin/${binary}" ];
-      User = nobody;
-      ExposedPorts = {
-        "${toString port}/tcp" = { };
-      };
-      Env = [
-        "PATH=/bin"
-        "SSL_CERT_FILE=/etc/ssl/certs/ca-bundle.crt"
-      ];
-      Labels = labels;
-    };
-
-  # PostgreSQL runs as uid/gid 999 (the chart's fsGroup); initdb needs a passwd entry for it.
-  postgresUid = 999;
-  postgresPasswdLine = "postgres:x:${toString postgresUid}:${toString postgresUid}:PostgreSQL:/var/lib/postgresql:/bin/sh";
-  postgresGroupLine = "postgres:x:${toString postgresUid}:";
-
   # Helm values that point the chart at this build's images, as `nix run .#deploy-kind` sets them with --set:
   # { backend, frontend, postgres } dockerTools images (their imageName and imageTag) to the chart's
   # <component>.image keys (the database's key is `postgresql`).

@@ -16,4 +16,14 @@ mod quotas;
 mod tasks;
 
 pub use app::{AppState, Application, router};
+/// The agent's tools bound to one user, for a caller outside a chat turn (its changes are
+/// journalled as one turn, so `undo` reverts them).
+pub use chat::tools::ToolBox;
 pub use config::Config;
+
+/// The embedded engine's reading of a message and its title matching, without I/O, for
+/// `benches/chat_turn.rs`; not an API.
+#[doc(hidden)]
+pub mod rules_engine {
+    pub use crate::chat::rules::{decide, match_titles};
+}

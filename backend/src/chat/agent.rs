@@ -51,11 +51,17 @@ pub(crate) struct Turn<'a> {
     pub now: DateTime<Utc>,
     /// The user's timezone: relative dates ("tomorrow at 5pm") are resolved in it.
     pub timezone: Tz,
+    /// What the engine remembered at the end of the previous turn (`{}` at first).
+    pub dialogue: &'a Value,
     tools: &'a ToolBox,
     events: Option<UnboundedSender<AgentEvent>>,
     calls: Vec<ToolCallRecord>,
     reply: String,
+    remembered: Option<Value>,
 }
+
+/// An empty dialogue state, for turns that start without one.
+static NO_DIALOGUE: Value = Value::Null;
 
 impl<'a> Turn<'a> {
     pub(crate) fn new(
@@ -71,11 +77,25 @@ impl<'a> Turn<'a> {
             message,
             now,
             timezone,
+            dialogue: &NO_DIALOGUE,
             tools,
             events,
             calls: Vec::new(),
             reply: String::new(),
+            remembered: None,
         }
+    }
+
+    /// The turn with what the engine remembered from the previous one.
+    #[must_use]
+    pub(crate) fn with_dialogue(mut self, dialogue: &'a Value) -> Self {
+        self.dialogue = dialogue;
+        self
+    }
+
+    /// Replaces what the conversation remembers for the next turn (stored with the reply).
+    pub(crate) fn remember(&mut self, dialogue: Value) {
+        self.remembered = Some(dialogue);
     }
 
     /// Runs a tool, streaming the call and its result, and records both for the stored message.
@@ -147,8 +167,9 @@ impl<'a> Turn<'a> {
         &self.calls
     }
 
-    pub(crate) fn into_parts(self) -> (String, Vec<ToolCallRecord>) {
-        (self.reply, self.calls)
+    /// The reply, the tool calls, and the dialogue state to store (if the engine set one).
+    pub(crate) fn into_parts(self) -> (String, Vec<ToolCallRecord>, Option<Value>) {
+        (self.reply, self.calls, self.remembered)
     }
 
     fn emit(&self, event: AgentEvent) {

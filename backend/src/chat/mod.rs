@@ -1,6 +1,6 @@
 //! Chat: the agent that manages tasks in natural language. A turn loads the conversation from the
 //! database, runs one of two engines behind the [`agent::Agent`] trait — the embedded `rules`
-//! engine or an OpenAI-compatible LLM — through the five [`tools`], and stores the reply.
+//! engine or an OpenAI-compatible LLM — through the [`tools`], and stores the reply.
 
 pub(crate) mod agent;
 pub(crate) mod model;
@@ -10,6 +10,7 @@ pub(crate) mod rules;
 pub(crate) mod store;
 pub(crate) mod tools;
 pub(crate) mod turn;
+pub(crate) mod undo;
 
 pub(crate) use routes::routes;
 

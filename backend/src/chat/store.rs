@@ -1,6 +1,7 @@
 //! Every SQL statement on `conversations` and `messages`. Each one is scoped to the owner, so
 //! another user's conversation is simply "not found".
 
+use serde_json::Value;
 use sqlx::{PgPool, types::Json};
 use uuid::Uuid;
 
@@ -99,7 +100,20 @@ pub(crate) async fn latest_messages(
         .collect())
 }
 
-/// Appends a message and marks the conversation as active now, in one statement.
+/// What the embedded engine remembered at the end of the conversation's latest turn.
+pub(crate) async fn dialogue(db: &PgPool, user_id: Uuid, conversation_id: i64) -> Result<Value> {
+    sqlx::query_scalar!(
+        "select dialogue from conversations where id = $1 and user_id = $2",
+        conversation_id,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(NOT_FOUND)
+}
+
+/// Appends a message and marks the conversation as active now, in one statement; `dialogue`, when
+/// given, replaces what the engine remembers.
 pub(crate) async fn append_message(
     db: &PgPool,
     user_id: Uuid,
@@ -107,10 +121,12 @@ pub(crate) async fn append_message(
     role: Role,
     content: &str,
     tool_calls: &[ToolCallRecord],
+    dialogue: Option<&Value>,
 ) -> Result<i64> {
     let id = sqlx::query_scalar!(
         r#"with touched as (
-               update conversations set updated_at = now() where id = $1 and user_id = $2 returning id
+               update conversations set updated_at = now(), dialogue = coalesce($6, dialogue)
+               where id = $1 and user_id = $2 returning id
            )
            insert into messages (conversation_id, user_id, role, content, tool_calls)
            select id, $2, $3, $4, $5 from touched
@@ -120,6 +136,7 @@ pub(crate) async fn append_message(
         role.as_str(),
         content,
         Json(tool_calls) as _,
+        dialogue,
     )
     .fetch_optional(db)
     .await?

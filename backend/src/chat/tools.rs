@@ -1,17 +1,20 @@
-//! The five tools the agents act through (docs/contract.md, "The agent's tools"). Each is one function over the task
-//! service — the same code the REST routes run — scoped to the authenticated user, so no tool can
-//! reach another user's tasks. A failing tool answers `{"error": "…"}`; it never fails the turn.
+//! The tools the agents act through: the contract's five (docs/contract.md, "The agent's tools") and
+//! `undo`. Each is one function over the task service — the same code the REST routes run — scoped
+//! to the authenticated user, so no tool can reach another user's tasks. Every change is journalled
+//! with its turn in the same transaction ([`super::undo`]). A failing tool answers `{"error": "…"}`;
+//! it never fails the turn.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::undo::{self, ChangeKind, TurnKey};
 use crate::{
     error::Error,
     quotas::Quotas,
     tasks::{
-        input::{ListQuery, NewTaskRequest, TaskPatchRequest},
+        input::{ListQuery, MAX_LIMIT, NewTaskRequest, TaskPatchRequest},
         model::{SortKey, SortOrder, StatusFilter, Task},
         service,
     },
@@ -22,20 +25,31 @@ pub(crate) const LIST_TASKS: &str = "list_tasks";
 pub(crate) const COMPLETE_TASK: &str = "complete_task";
 pub(crate) const DELETE_TASK: &str = "delete_task";
 pub(crate) const UPDATE_TASK: &str = "update_task";
+/// Not one of the contract's five: reverts the changes of the latest turn.
+pub(crate) const UNDO: &str = "undo";
 
-/// The tools, bound to one user's tasks and held to their quotas.
+/// The tools, bound to one user's tasks and to the turn their changes are journalled under, and held
+/// to the user's quotas.
 #[derive(Debug, Clone)]
-pub(crate) struct ToolBox {
+pub struct ToolBox {
     db: PgPool,
     user_id: Uuid,
+    key: TurnKey,
     quotas: Quotas,
 }
 
 impl ToolBox {
-    pub(crate) fn new(db: PgPool, user_id: Uuid) -> Self {
+    /// Tools for a caller outside a conversation; its changes form one turn.
+    pub fn new(db: PgPool, user_id: Uuid) -> Self {
+        Self::for_turn(db, user_id, TurnKey::new(None))
+    }
+
+    /// Tools for one turn of a conversation.
+    pub fn for_turn(db: PgPool, user_id: Uuid, key: TurnKey) -> Self {
         Self {
             db,
             user_id,
+            key,
             quotas: Quotas::default(),
         }
     }
@@ -51,7 +65,7 @@ impl ToolBox {
 
     /// Runs `tool` with `arguments`; every failure becomes `{"error": "…"}` for the agent to read.
     #[tracing::instrument(name = "tool_call", skip_all, fields(tool = %tool, outcome))]
-    pub(crate) async fn call(&self, tool: &str, arguments: &Value) -> Value {
+    pub async fn call(&self, tool: &str, arguments: &Value) -> Value {
         let started = std::time::Instant::now();
         let result = match tool {
             ADD_TASK => self.add_task(arguments).await,
@@ -59,6 +73,7 @@ impl ToolBox {
             COMPLETE_TASK => self.complete_task(arguments).await,
             DELETE_TASK => self.delete_task(arguments).await,
             UPDATE_TASK => self.update_task(arguments).await,
+            UNDO => self.undo(arguments).await,
             other => Err(format!(
                 "unknown tool `{other}`; the tools are {}",
                 TOOL_NAMES.join(", ")
@@ -72,14 +87,15 @@ impl ToolBox {
 
     async fn add_task(&self, arguments: &Value) -> Result<Value, String> {
         let request: NewTaskRequest = parse(arguments.clone())?;
-        let task = service::create(
-            &self.db,
-            self.user_id,
-            request.validate().map_err(problem)?,
-            self.quotas.max_tasks(),
-        )
-        .await
-        .map_err(problem)?;
+        let task = request.validate().map_err(problem)?;
+        let mut tx = self.db.begin().await.map_err(database)?;
+        let task = service::create(&mut *tx, self.user_id, task, self.quotas.max_tasks())
+            .await
+            .map_err(problem)?;
+        undo::record(&mut *tx, self.user_id, self.key, task.id, ChangeKind::Created, None)
+            .await
+            .map_err(problem)?;
+        tx.commit().await.map_err(database)?;
         Ok(outcome(&task, "created"))
     }
 
@@ -91,12 +107,14 @@ impl ToolBox {
             q: Option<String>,
         }
         let Arguments { status, q } = parse(arguments.clone())?;
-        // Oldest first reads naturally as a numbered list in a conversation.
+        // Oldest first reads naturally as a numbered list in a conversation; the page is the
+        // largest the API allows, so a lookup by words sees every task of a real user.
         let query = ListQuery {
             status,
             q,
             sort: Some(SortKey::Created),
             order: Some(SortOrder::Asc),
+            limit: Some(MAX_LIMIT),
             ..ListQuery::default()
         };
         let page = service::list(&self.db, self.user_id, &query.validate().map_err(problem)?)
@@ -117,9 +135,14 @@ impl ToolBox {
 
     async fn delete_task(&self, arguments: &Value) -> Result<Value, String> {
         let (id, _) = task_id_and_rest(arguments)?;
-        let task = service::delete(&self.db, self.user_id, id)
+        let mut tx = self.db.begin().await.map_err(database)?;
+        let task = service::delete(&mut *tx, self.user_id, id)
             .await
             .map_err(|err| not_found_or(err, id))?;
+        undo::record(&mut *tx, self.user_id, self.key, id, ChangeKind::Deleted, Some(&task))
+            .await
+            .map_err(problem)?;
+        tx.commit().await.map_err(database)?;
         Ok(outcome(&task, "deleted"))
     }
 
@@ -134,15 +157,42 @@ impl ToolBox {
 
     async fn patch(&self, id: i64, request: TaskPatchRequest) -> Result<Task, String> {
         let patch = request.validate().map_err(problem)?;
-        service::update(&self.db, self.user_id, id, patch)
+        let mut tx = self.db.begin().await.map_err(database)?;
+        let before = service::get(&mut *tx, self.user_id, id)
             .await
-            .map_err(|err| not_found_or(err, id))
+            .map_err(|err| not_found_or(err, id))?;
+        let task = service::update(&mut *tx, self.user_id, id, patch)
+            .await
+            .map_err(|err| not_found_or(err, id))?;
+        undo::record(&mut *tx, self.user_id, self.key, id, ChangeKind::Updated, Some(&before))
+            .await
+            .map_err(problem)?;
+        tx.commit().await.map_err(database)?;
+        Ok(task)
+    }
+
+    /// Reverts the latest turn of this conversation (or, outside one, of this caller) that changed tasks.
+    async fn undo(&self, arguments: &Value) -> Result<Value, String> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Arguments {}
+        let Arguments {} = parse(match arguments {
+            Value::Null => json!({}),
+            other => other.clone(),
+        })?;
+        let reverted = undo::undo_last_turn(&self.db, self.user_id, self.key.conversation_id)
+            .await
+            .map_err(problem)?;
+        if reverted.is_empty() {
+            return Err("nothing to undo: no change has been made in this conversation".into());
+        }
+        Ok(json!({ "status": "undone", "changes": reverted }))
     }
 }
 
-const TOOL_NAMES: [&str; 5] = [ADD_TASK, LIST_TASKS, COMPLETE_TASK, DELETE_TASK, UPDATE_TASK];
+const TOOL_NAMES: [&str; 6] = [ADD_TASK, LIST_TASKS, COMPLETE_TASK, DELETE_TASK, UPDATE_TASK, UNDO];
 
-/// Whether `name` is one of the five tools.
+/// Whether `name` is one of the tools.
 pub(crate) fn is_tool(name: &str) -> bool {
     TOOL_NAMES.contains(&name)
 }
@@ -187,6 +237,10 @@ fn problem(err: Error) -> String {
         Error::DatabaseUnavailable(None) => "the task store is unavailable right now; nothing was changed".into(),
         other => other.to_string(),
     }
+}
+
+fn database(err: sqlx::Error) -> String {
+    problem(Error::Database(err))
 }
 
 fn not_found_or(err: Error, id: i64) -> String {
@@ -249,6 +303,13 @@ pub(crate) fn definitions() -> Value {
                 "completed": { "type": "boolean" },
             }),
             &["task_id"]
+        ),
+        function(
+            UNDO,
+            "Undo the changes of the latest turn that changed tasks (a deleted task comes back as it was). \
+             Use it when the user says undo, scratch that or never mind right after a change.",
+            json!({}),
+            &[]
         ),
     ])
 }

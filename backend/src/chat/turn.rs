@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use chrono_tz::Tz;
+use serde_json::Value;
 use sqlx::PgPool;
 use tokio::sync::mpsc::UnboundedSender;
 use tracing::{Instrument, field::Empty};
@@ -15,6 +16,7 @@ use super::{
     model::{ChatRequest, MAX_MESSAGE_CHARS, Message, Role, ToolCallRecord, title_from},
     store,
     tools::ToolBox,
+    undo::TurnKey,
 };
 use crate::{
     auth::users,
@@ -41,6 +43,7 @@ pub(crate) struct PreparedTurn {
     message: String,
     history: Vec<Message>,
     timezone: Tz,
+    dialogue: Value,
 }
 
 /// A finished turn.
@@ -65,16 +68,20 @@ pub(crate) struct TurnFailure {
 /// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
 pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, quotas: Quotas, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
-    let conversation_id = match request.conversation_id {
-        Some(id) => store::conversation(db, user_id, id).await?.id,
-        None => store::create_conversation(db, user_id, &title_from(&message)).await?.id,
+    // An existing conversation is found (or is 404) by reading what the engine remembered in it.
+    let (conversation_id, dialogue) = match request.conversation_id {
+        Some(id) => (id, store::dialogue(db, user_id, id).await?),
+        None => {
+            let created = store::create_conversation(db, user_id, &title_from(&message)).await?;
+            (created.id, Value::Object(serde_json::Map::new()))
+        }
     };
     let history = bounded(store::latest_messages(db, user_id, conversation_id, HISTORY_MESSAGES).await?);
     let timezone = users::by_id(db, user_id)
         .await?
         .and_then(|user| user.timezone.parse().ok())
         .unwrap_or(Tz::UTC);
-    store::append_message(db, user_id, conversation_id, Role::User, &message, &[]).await?;
+    store::append_message(db, user_id, conversation_id, Role::User, &message, &[], None).await?;
     Ok(PreparedTurn {
         db: db.clone(),
         user_id,
@@ -83,6 +90,7 @@ pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, quotas: Quotas, request:
         message,
         history,
         timezone,
+        dialogue,
     })
 }
 
@@ -103,13 +111,15 @@ impl PreparedTurn {
             outcome = Empty,
         );
         let started = std::time::Instant::now();
-        let tools = ToolBox::new(self.db.clone(), self.user_id).with_quotas(self.quotas);
-        let mut turn = Turn::new(&self.history, &self.message, Utc::now(), self.timezone, &tools, events);
+        let tools = ToolBox::for_turn(self.db.clone(), self.user_id, TurnKey::new(Some(self.conversation_id)))
+            .with_quotas(self.quotas);
+        let mut turn = Turn::new(&self.history, &self.message, Utc::now(), self.timezone, &tools, events)
+            .with_dialogue(&self.dialogue);
         let result = match tokio::time::timeout(TURN_DEADLINE, engine.run(&mut turn).instrument(span.clone())).await {
             Ok(result) => result,
             Err(_) => Err(AgentError::new("timeout", "The assistant took too long to answer.")),
         };
-        let (reply, calls) = turn.into_parts();
+        let (reply, calls, dialogue) = turn.into_parts();
         metrics.observe_turn(engine.name(), result.is_ok(), &calls);
         span.record("tool_calls", calls.len());
         span.record("outcome", if result.is_ok() { "ok" } else { "failed" });
@@ -131,6 +141,7 @@ impl PreparedTurn {
             Role::Assistant,
             &text,
             &calls,
+            dialogue.as_ref(),
         )
         .await;
         match (code, stored) {

@@ -1,7 +1,7 @@
 //! The task service: every SQL statement on `tasks`. Each function is scoped to one owner, so a
 //! caller can never read or change another user's task (it is simply "not found").
 
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use super::{
@@ -24,7 +24,12 @@ const NOT_FOUND: Error = Error::NotFound("task");
 
 /// Creates a task, unless the owner already keeps `max_tasks` (then `QuotaExceeded`). The count and
 /// the insert are one statement but not serialised: creates racing at the limit may each pass it.
-pub(crate) async fn create(db: &PgPool, user_id: Uuid, task: NewTask, max_tasks: Option<i64>) -> Result<Task> {
+pub(crate) async fn create(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    task: NewTask,
+    max_tasks: Option<i64>,
+) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"insert into tasks (user_id, title, description, priority, due_at)
@@ -45,7 +50,7 @@ pub(crate) async fn create(db: &PgPool, user_id: Uuid, task: NewTask, max_tasks:
     .ok_or_else(|| Quotas::too_many_tasks(max_tasks.unwrap_or_default()))
 }
 
-pub(crate) async fn get(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
+pub(crate) async fn get(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"select id, user_id, title, description, completed, priority as "priority: Priority",
@@ -131,7 +136,7 @@ async fn count(db: &PgPool, user_id: Uuid, completed: Option<bool>, pattern: Opt
 }
 
 /// Applies the fields present in `patch`; the others keep their values.
-pub(crate) async fn update(db: &PgPool, user_id: Uuid, id: i64, patch: TaskPatch) -> Result<Task> {
+pub(crate) async fn update(db: impl PgExecutor<'_>, user_id: Uuid, id: i64, patch: TaskPatch) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"update tasks set
@@ -175,7 +180,7 @@ pub(crate) async fn toggle(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> 
 }
 
 /// Deletes the task and returns it as it was.
-pub(crate) async fn delete(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> {
+pub(crate) async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {
     sqlx::query_as!(
         Task,
         r#"delete from tasks where id = $1 and user_id = $2
@@ -187,6 +192,32 @@ pub(crate) async fn delete(db: &PgPool, user_id: Uuid, id: i64) -> Result<Task> 
     .fetch_optional(db)
     .await?
     .ok_or(NOT_FOUND)
+}
+
+/// Puts back a task exactly as it was (same id, fields and timestamps), for undo. A task that
+/// exists again already is left alone: `None`.
+pub(crate) async fn restore(db: impl PgExecutor<'_>, task: &Task) -> Result<Option<Task>> {
+    let restored = sqlx::query_as!(
+        Task,
+        r#"insert into tasks (id, user_id, title, description, completed, priority, due_at, created_at, updated_at)
+           overriding system value
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           on conflict (id) do nothing
+           returning id, user_id, title, description, completed, priority as "priority: Priority",
+                     due_at, created_at, updated_at"#,
+        task.id,
+        task.user_id,
+        task.title,
+        task.description,
+        task.completed,
+        task.priority as Priority,
+        task.due_at,
+        task.created_at,
+        task.updated_at,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(restored)
 }
 
 /// `%text%` for ILIKE with the user's `%`, `_` and `\` matched literally.

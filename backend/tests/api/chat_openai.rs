@@ -132,7 +132,11 @@ async fn a_single_tool_call_then_an_answer(db: PgPool) {
         ),
         (Some("recorded"), Some("auto"), Some(false))
     );
-    assert_eq!(first["tools"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        first["tools"].as_array().unwrap().len(),
+        6,
+        "the five contract tools and undo"
+    );
     let system = first["messages"][0]["content"].as_str().unwrap();
     assert!(
         system.contains("Europe/Paris"),

@@ -9,8 +9,12 @@
 
 mod auth;
 mod chat_api;
+mod chat_corpus;
+mod chat_fuzz;
 mod chat_openai;
+mod chat_providers;
 mod chat_rules;
+mod chat_undo;
 mod connections;
 mod fuzz;
 mod input_hygiene;

@@ -76,19 +76,31 @@ impl Agent for OpenAiAgent {
             if step.tool_calls.is_empty() {
                 if turn.reply().trim().is_empty() {
                     // Small models sometimes end a turn without a word; never leave the user with nothing.
-                    turn.say(if turn.calls().is_empty() {
-                        "Sorry, I have no answer to that. Try \"add a task to …\" or \"what's pending?\"."
-                    } else {
-                        "Done."
+                    turn.say(match (step.finish_reason.as_deref(), turn.calls().is_empty()) {
+                        (Some("content_filter"), true) => {
+                            "The language model service's content filter held back its answer; nothing was changed."
+                        }
+                        (_, true) => "Sorry, I have no answer to that. Try \"add a task to …\" or \"what's pending?\".",
+                        (_, false) => "Done.",
                     });
                 }
                 return Ok(());
             }
             let mut calls = step.tool_calls;
-            // Some servers leave ids out; the results must still pair with their calls.
+            // Some servers leave ids out or repeat one within a step; each result must pair with
+            // its own call.
+            let mut seen = std::collections::HashSet::new();
             for (i, call) in calls.iter_mut().enumerate() {
-                if call.id.is_empty() {
-                    call.id = format!("call_{i}");
+                if call.id.is_empty() || !seen.insert(call.id.clone()) {
+                    call.id = format!(
+                        "{}call_{i}",
+                        if call.id.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}_", call.id)
+                        }
+                    );
+                    seen.insert(call.id.clone());
                 }
             }
             let mut results = Vec::new();
@@ -182,6 +194,7 @@ fn history(messages: &[Message]) -> Vec<WireMessage> {
                                 name: call.tool.clone(),
                                 arguments: call.arguments.to_string(),
                             },
+                            extra_content: None,
                         })
                         .collect();
                     wire.push(WireMessage::calls(calls));

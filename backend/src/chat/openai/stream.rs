@@ -14,6 +14,8 @@ use crate::chat::{agent::Turn, tools};
 pub(super) struct Step {
     pub content: String,
     pub tool_calls: Vec<WireToolCall>,
+    /// Why the model stopped (`stop`, `tool_calls`, `length`, `content_filter`…), when it said.
+    pub finish_reason: Option<String>,
 }
 
 /// How a streamed step can go wrong.
@@ -52,14 +54,21 @@ pub(super) async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>
         }
         received = true;
         for choice in chunk.choices {
-            if let Some(text) = choice.delta.content.as_deref() {
+            // A refusal is the model's answer in words, like content.
+            for text in [choice.delta.content.as_deref(), choice.delta.refusal.as_deref()]
+                .into_iter()
+                .flatten()
+            {
                 step.content.push_str(text);
                 turn.say(text);
             }
             for call in choice.delta.tool_calls.into_iter().flatten() {
                 merge_call(&mut step.tool_calls, call);
             }
-            finished |= choice.finish_reason.is_some();
+            if let Some(reason) = choice.finish_reason {
+                finished = true;
+                step.finish_reason = Some(reason);
+            }
         }
     }
     match (received, finished) {
@@ -76,25 +85,39 @@ pub(super) async fn read_stream(response: reqwest::Response, turn: &mut Turn<'_>
 pub(super) async fn read_whole(response: reqwest::Response, turn: &mut Turn<'_>) -> Result<Step, LlmError> {
     let body = LlmClient::json(response).await?;
     let completion: Completion = serde_json::from_value(body).map_err(|err| LlmError::Malformed(err.to_string()))?;
-    let message = completion
+    let choice = completion
         .choices
         .into_iter()
         .next()
-        .ok_or_else(|| LlmError::Malformed("no choices in the response".into()))?
-        .message;
-    let content = message.content.unwrap_or_default();
+        .ok_or_else(|| LlmError::Malformed("no choices in the response".into()))?;
+    let (message, finish_reason) = (choice.message, choice.finish_reason);
+    let content = match (message.content, message.refusal) {
+        (Some(content), _) if !content.is_empty() => content,
+        (_, Some(refusal)) => refusal,
+        (content, None) => content.unwrap_or_default(),
+    };
     turn.say(&content);
     Ok(Step {
         content,
         tool_calls: message.tool_calls.unwrap_or_default(),
+        finish_reason,
     })
 }
 
 /// Folds a streamed tool-call fragment into the calls so far. Arguments arrive in pieces and are
 /// appended; some servers repeat the whole name in every chunk, so a name is only ever extended
-/// when the pieces together spell a tool.
+/// when the pieces together spell a tool. A fragment without an index (Gemini) continues the last
+/// call unless it brings a new id, which starts the next one.
 fn merge_call(calls: &mut Vec<WireToolCall>, fragment: DeltaToolCall) {
-    let index = fragment.index.unwrap_or(calls.len().saturating_sub(1));
+    let fresh_id = fragment.id.as_deref().filter(|id| !id.is_empty());
+    let index = match fragment.index {
+        Some(index) => index,
+        None => match (calls.last(), fresh_id) {
+            (Some(last), Some(id)) if !last.id.is_empty() && last.id != id => calls.len(),
+            (Some(_), _) => calls.len() - 1,
+            (None, _) => 0,
+        },
+    };
     while calls.len() <= index {
         calls.push(WireToolCall {
             id: String::new(),
@@ -103,13 +126,17 @@ fn merge_call(calls: &mut Vec<WireToolCall>, fragment: DeltaToolCall) {
                 name: String::new(),
                 arguments: String::new(),
             },
+            extra_content: None,
         });
     }
     let call = &mut calls[index];
-    if let Some(id) = fragment.id.filter(|id| !id.is_empty())
+    if let Some(id) = fresh_id
         && call.id.is_empty()
     {
-        call.id = id;
+        call.id = id.to_owned();
+    }
+    if fragment.extra_content.is_some() {
+        call.extra_content = fragment.extra_content;
     }
     let Some(function) = fragment.function else { return };
     if let Some(name) = function.name.filter(|name| !name.is_empty()) {
@@ -137,6 +164,7 @@ mod tests {
                 name: name.map(Into::into),
                 arguments: arguments.map(Into::into),
             }),
+            extra_content: None,
         }
     }
 

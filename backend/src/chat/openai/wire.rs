@@ -49,6 +49,10 @@ pub(super) struct WireToolCall {
     #[serde(rename = "type", default = "function_type")]
     pub kind: String,
     pub function: WireFunction,
+    /// Provider data to send back with the call (Gemini's `thought_signature`, which it requires
+    /// on the follow-up request of the same turn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_content: Option<Value>,
 }
 
 fn function_type() -> String {
@@ -74,11 +78,14 @@ pub(super) struct Completion {
 #[derive(Debug, Deserialize)]
 pub(super) struct Choice {
     pub message: ChoiceMessage,
+    pub finish_reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ChoiceMessage {
     pub content: Option<String>,
+    /// OpenAI's refusal: the model declined, in words, with `content` null.
+    pub refusal: Option<String>,
     #[serde(default)]
     pub tool_calls: Option<Vec<WireToolCall>>,
 }
@@ -102,14 +109,17 @@ pub(super) struct ChunkChoice {
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct Delta {
     pub content: Option<String>,
+    pub refusal: Option<String>,
     pub tool_calls: Option<Vec<DeltaToolCall>>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(super) struct DeltaToolCall {
+    /// Gemini leaves it out.
     pub index: Option<usize>,
     pub id: Option<String>,
     pub function: Option<DeltaFunction>,
+    pub extra_content: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +143,7 @@ mod tests {
                 name: "add_task".into(),
                 arguments: "{}".into(),
             },
+            extra_content: None,
         }]);
         let json = serde_json::to_value(message).unwrap();
         assert_eq!(json["content"], json!(""));

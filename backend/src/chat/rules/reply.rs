@@ -4,31 +4,51 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::dates::END_OF_DAY;
+use super::{command::Small, dates::END_OF_DAY};
 
-pub(super) const HELP: &str = "I can keep your to-do list for you. Try:\n\
+pub(crate) const HELP: &str = "I can keep your to-do list for you. Try:\n\
 • \"Add a task to buy groceries tomorrow at 5pm\"\n\
 • \"What's pending?\" or \"What have I completed?\"\n\
 • \"Mark task 3 as complete\"\n\
 • \"Change task 1 to 'Call mom tonight'\" or \"Make it high priority\"\n\
 • \"Delete the meeting task\"";
 
-pub(super) const NOT_UNDERSTOOD: &str = "Sorry, I didn't catch that.";
+pub(crate) const NOT_UNDERSTOOD: &str = "Sorry, I didn't catch that.";
+
+/// What to say to talk that needs no tool.
+pub(crate) fn small_talk(small: Small) -> String {
+    match small {
+        Small::Greet => format!("Hi! {HELP}"),
+        Small::Thank => "You're welcome! Anything else on your list?".into(),
+        Small::Bye => "Bye for now — your list will be here when you come back.".into(),
+        Small::Help => HELP.into(),
+        Small::AboutMe => "I'm the assistant of this to-do app: I keep your task list, reading what you type \
+                           and acting through the same task tools the app uses."
+            .into(),
+        Small::HowAreYou => "All good here, thanks! Want to see what's pending?".into(),
+        Small::Joke => "Why did the to-do list break up with the calendar? It felt too scheduled. 😄 \
+                        Anything I can add for you?"
+            .into(),
+        Small::OffTopic => "I'm only good at your to-do list, so I can't answer that one. \
+                            Try \"what's pending?\" or \"add a task to …\"."
+            .into(),
+    }
+}
 
 /// Shown when "it" has nothing to point at.
-pub(super) const WHICH_TASK: &str =
+pub(crate) const WHICH_TASK: &str =
     "Which task do you mean? Tell me its number, like \"task 3\" — \"show my tasks\" lists them.";
 
 /// Where relative words ("today", "Friday") are anchored.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Clock {
-    pub now: DateTime<Utc>,
-    pub timezone: Tz,
+pub(crate) struct Clock {
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) timezone: Tz,
 }
 
 impl Clock {
     /// "today at 5:00 PM", "tomorrow", "Monday at 9:00 AM", "Thu, Dec 3".
-    pub(super) fn due_phrase(&self, at: DateTime<Utc>) -> String {
+    pub(crate) fn due_phrase(&self, at: DateTime<Utc>) -> String {
         let local = at.with_timezone(&self.timezone);
         let today = self.now.with_timezone(&self.timezone).date_naive();
         let days = (local.date_naive() - today).num_days();
@@ -48,7 +68,7 @@ impl Clock {
     }
 
     /// One task as a line of a list: "#4 Write report — due tomorrow at 5:00 PM, high priority".
-    pub(super) fn task_line(&self, task: &Value) -> String {
+    pub(crate) fn task_line(&self, task: &Value) -> String {
         let mut line = format!(
             "{}#{} {}",
             if task["completed"] == Value::Bool(true) {
@@ -83,7 +103,7 @@ impl Clock {
 }
 
 /// `#5 "Buy groceries"` from a tool result.
-pub(super) fn named(result: &Value) -> String {
+pub(crate) fn named(result: &Value) -> String {
     format!(
         "#{} \"{}\"",
         result["task_id"],
@@ -92,7 +112,7 @@ pub(super) fn named(result: &Value) -> String {
 }
 
 /// A tool's `{"error": …}` as the end of a sentence.
-pub(super) fn tool_error(result: &Value) -> Option<String> {
+pub(crate) fn tool_error(result: &Value) -> Option<String> {
     result["error"].as_str().map(|message| {
         let message = message.strip_prefix("invalid arguments: ").unwrap_or(message);
         message.to_owned()
@@ -100,7 +120,7 @@ pub(super) fn tool_error(result: &Value) -> Option<String> {
 }
 
 /// "I found 2 tasks matching "report": 1. … Which one should I delete?"
-pub(super) fn which_one(words: &str, candidates: &[Value], verb: &str, clock: &Clock) -> String {
+pub(crate) fn which_one(words: &str, candidates: &[Value], verb: &str, clock: &Clock) -> String {
     let mut text = format!("I found {} tasks matching \"{words}\":", candidates.len());
     for (i, task) in candidates.iter().enumerate() {
         text.push_str(&format!("\n{}. {}", i + 1, clock.task_line(task)));
@@ -112,7 +132,7 @@ pub(super) fn which_one(words: &str, candidates: &[Value], verb: &str, clock: &C
 }
 
 /// Splits a reply into small pieces for streaming, keeping every character.
-pub(super) fn chunks(text: &str) -> Vec<String> {
+pub(crate) fn chunks(text: &str) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
     for (i, word) in text.split_inclusive([' ', '\n']).enumerate() {

@@ -1,55 +1,156 @@
-//! Words of a message: the text as typed (kept for titles) beside a lower-case form for matching.
+//! Normalisation: the words of a message as typed (kept for titles, by their byte span) beside a
+//! lower-case form with contractions and text-speak expanded, and a key with small typos in
+//! command words fixed. Everything after this reads `key` (or `word` for the user's own titles).
 
-/// One whitespace-separated word.
+use super::lexicon::{self, expansion};
+
+/// Punctuation that can close a word and so a clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Comma,
+    Colon,
+    /// `.`, `!`, `?`, `;` or a line break.
+    Sentence,
+}
+
+/// One word of the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Token<'a> {
-    /// As typed.
-    pub raw: &'a str,
-    /// Lower-case, without surrounding punctuation (a leading `#` and inner `:`/`-`/`'` are kept).
+pub(crate) struct Token {
+    /// Byte range of the typed word in the message (the same for the pieces of a contraction).
+    pub start: usize,
+    pub end: usize,
+    /// Lower-case, without surrounding punctuation (a leading `#` and inner `:`/`-`/`'`/`.` kept).
     pub word: String,
+    /// `word` with a misspelt command word fixed ("complte" → "complete"); else `word`.
+    pub key: String,
+    /// Punctuation right after the word.
+    pub stop: Option<Stop>,
+    /// Inside quotes: part of a title, never a date or a command word.
+    pub quoted: bool,
+    /// The message asked a question here.
+    pub question: bool,
 }
 
-pub(super) fn tokens(text: &str) -> Vec<Token<'_>> {
-    text.split_whitespace()
-        .map(|raw| Token {
-            raw,
-            word: normalise(raw),
-        })
-        .collect()
+const QUOTES: [char; 6] = ['"', '\u{201c}', '\u{201d}', '`', '\u{2018}', '\u{2019}'];
+/// Words whose final `.` is not the end of a sentence.
+const ABBREVIATIONS: [&str; 16] = [
+    "dr", "mr", "mrs", "ms", "st", "vs", "prof", "jr", "sr", "no", "e.g", "i.e", "etc", "approx", "appt", "mt",
+];
+
+/// The message as tokens. Quotes open and close titles; `'` counts as a quote only at a word's edge.
+pub(crate) fn tokens(message: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut quoted = false;
+    for (start, raw) in words_with_offsets(message) {
+        let end = start + raw.len();
+        let core = raw.trim_end_matches(['.', ',', '!', '?', ';', ':']);
+        let opens = !quoted && (raw.starts_with(QUOTES) || raw.starts_with('\''));
+        quoted |= opens;
+        let inside = quoted;
+        let closes =
+            core.chars().count() > usize::from(opens) && core.ends_with(|c: char| QUOTES.contains(&c) || c == '\'');
+        if quoted && closes {
+            quoted = false;
+        }
+        let stop = stop_after(raw);
+        let question = raw.contains('?');
+        let word = normalise(raw);
+        if word.is_empty() {
+            if let (Some(stop), Some(last)) = (stop, out.last_mut()) {
+                let last: &mut Token = last;
+                last.stop = last.stop.or(Some(stop));
+                last.question |= question;
+            }
+            continue;
+        }
+        let stop = stop.filter(|stop| !(*stop == Stop::Sentence && ABBREVIATIONS.contains(&word.as_str())));
+        let pieces: Vec<String> = if inside {
+            vec![word.clone()]
+        } else {
+            expansion(&word).map_or_else(
+                || vec![word.clone()],
+                |words| words.iter().map(|w| (*w).to_owned()).collect(),
+            )
+        };
+        let count = pieces.len();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let key = if inside {
+                piece.clone()
+            } else {
+                lexicon::fix_typo(&piece).unwrap_or(&piece).to_owned()
+            };
+            out.push(Token {
+                start,
+                end,
+                word: piece,
+                key,
+                stop: if i + 1 == count { stop } else { None },
+                quoted: inside,
+                question: question && i + 1 == count,
+            });
+        }
+    }
+    out
 }
 
-fn normalise(raw: &str) -> String {
+/// Whitespace-separated words with their byte offsets; a line break also ends a sentence.
+fn words_with_offsets(message: &str) -> Vec<(usize, &str)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in message.char_indices() {
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                words.push((s, &message[s..i]));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, &message[s..]));
+    }
+    words
+}
+
+fn stop_after(raw: &str) -> Option<Stop> {
+    let core = raw.trim_end_matches(|c: char| QUOTES.contains(&c) || c == '\'' || c == ')');
+    match core.chars().last()? {
+        ',' => Some(Stop::Comma),
+        ':' => Some(Stop::Colon),
+        '.' | '!' | '?' | ';' => Some(Stop::Sentence),
+        _ => None,
+    }
+}
+
+/// Lower-case, curly apostrophes straightened, surrounding punctuation dropped.
+pub(crate) fn normalise(raw: &str) -> String {
     let lower = raw.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
-    lower
-        .trim_matches(|c: char| !(c.is_alphanumeric() || c == '#'))
-        .to_owned()
+    let trimmed = lower.trim_matches(|c: char| !(c.is_alphanumeric() || c == '#'));
+    // "#" alone, or "#" trailing, carries nothing.
+    trimmed.trim_end_matches('#').to_owned()
 }
 
-/// True when the words starting at `at` are exactly `phrase` (space-separated).
-pub(super) fn starts_with(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
-    let words: Vec<&str> = phrase.split(' ').collect();
-    tokens.len() >= at + words.len() && words.iter().zip(&tokens[at..]).all(|(want, token)| token.word == *want)
+/// The text the user typed for `tokens` (from the first one's start to the last one's end).
+pub(crate) fn span_text<'m>(message: &'m str, tokens: &[Token]) -> &'m str {
+    match (tokens.first(), tokens.last()) {
+        (Some(first), Some(last)) if first.start <= last.end => message.get(first.start..last.end).unwrap_or(""),
+        _ => "",
+    }
 }
 
-/// The first of `phrases` found at `at`, as its length in words.
-pub(super) fn match_any(tokens: &[Token<'_>], at: usize, phrases: &[&str]) -> Option<usize> {
-    phrases
-        .iter()
-        .find(|phrase| starts_with(tokens, at, phrase))
-        .map(|phrase| phrase.split(' ').count())
-}
-
-/// The raw text of `tokens`, joined with single spaces.
-pub(super) fn join_raw(tokens: &[Token<'_>]) -> String {
-    tokens.iter().map(|t| t.raw).collect::<Vec<_>>().join(" ")
-}
-
-/// A word reduced for loose matching: "Buying" and "buy", "meetings" and "meeting" meet.
-pub(super) fn stem(word: &str) -> String {
-    let mut word = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+/// A word reduced for loose matching: "Buying" and "buy", "meetings" and "meeting" meet; a few
+/// irregular past forms meet their verb ("took" → "take").
+pub(crate) fn stem(word: &str) -> String {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let word = lexicon::irregular_past(&word).map_or(word, str::to_owned);
+    let word = word.strip_suffix("'s").map(str::to_owned).unwrap_or(word);
+    let mut word = match word.strip_suffix("ies") {
+        Some(base) if base.chars().count() >= 3 => format!("{base}y"),
+        _ => word,
+    };
     // Twice, so "meetings" → "meeting" → "meet".
     for _ in 0..2 {
-        if let Some(base) = ["ing", "es", "s", "ed"].iter().find_map(|suffix| {
+        if let Some(base) = ["ing", "es", "s", "ed", "e"].iter().find_map(|suffix| {
             word.strip_suffix(suffix)
                 .filter(|base| base.chars().count() >= 3)
                 .map(str::to_owned)
@@ -61,7 +162,7 @@ pub(super) fn stem(word: &str) -> String {
 }
 
 /// Number words small enough to say in a chat.
-pub(super) fn number(word: &str) -> Option<i64> {
+pub(crate) fn number(word: &str) -> Option<i64> {
     let value = match word {
         "a" | "an" | "one" => 1,
         "two" => 2,
@@ -73,21 +174,31 @@ pub(super) fn number(word: &str) -> Option<i64> {
         "eight" => 8,
         "nine" => 9,
         "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        "fifteen" => 15,
+        "twenty" => 20,
+        "thirty" => 30,
         _ => return word.parse().ok(),
     };
     Some(value)
 }
 
 /// Strips surrounding quotes, trailing sentence punctuation and spaces.
-pub(super) fn clean_phrase(text: &str) -> String {
-    let text = text.trim().trim_end_matches(['.', '!', '?', ',', ';']).trim();
-    let quotes: &[char] = &['"', '\'', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', '`'];
-    let unquoted = text.trim_matches(quotes).trim();
-    unquoted.to_owned()
+pub(crate) fn clean_phrase(text: &str) -> String {
+    let trim = |text: &str| {
+        text.trim()
+            .trim_end_matches(['.', '!', '?', ',', ';', ':'])
+            .trim()
+            .to_owned()
+    };
+    let text = trim(text);
+    let unquoted = text.trim_matches(|c: char| QUOTES.contains(&c) || c == '\'');
+    trim(unquoted)
 }
 
 /// Upper-cases the first letter: "buy milk" → "Buy milk".
-pub(super) fn capitalise(text: &str) -> String {
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -99,19 +210,42 @@ pub(super) fn capitalise(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn keys(text: &str) -> Vec<String> {
+        tokens(text).into_iter().map(|t| t.key).collect()
+    }
+
     #[test]
-    fn tokens_keep_the_raw_text_and_match_on_words() {
-        let tokens = tokens("Mark #3, as DONE!");
-        assert_eq!(tokens[1].raw, "#3,");
-        assert_eq!(tokens[1].word, "#3");
-        assert!(starts_with(&tokens, 2, "as done"));
-        assert_eq!(join_raw(&tokens[..2]), "Mark #3,");
+    fn words_are_normalised_and_keep_their_span() {
+        let message = "Mark #3, as DONE!";
+        let words = tokens(message);
+        assert_eq!(keys(message), ["mark", "#3", "as", "done"]);
+        assert_eq!(words[1].stop, Some(Stop::Comma));
+        assert_eq!(span_text(message, &words[..2]), "Mark #3,");
+        assert_eq!(words[3].stop, Some(Stop::Sentence));
+    }
+
+    #[test]
+    fn contractions_text_speak_and_typos() {
+        assert_eq!(keys("what's pending"), ["what", "is", "pending"]);
+        assert_eq!(keys("pls remoev it tmrw"), ["please", "remove", "it", "tomorrow"]);
+        assert_eq!(keys("complte task 3"), ["complete", "task", "3"]);
+        assert_eq!(keys("u r gr8"), ["you", "are", "gr8"]);
+    }
+
+    #[test]
+    fn quotes_keep_titles_whole_and_abbreviations_do_not_end_sentences() {
+        let words = tokens("change task 1 to 'Call mom tonight'");
+        assert!(words[4..].iter().all(|t| t.quoted), "{words:?}");
+        assert!(!words[3].quoted);
+        let words = tokens("see Dr. Patel tomorrow");
+        assert_eq!(words[1].stop, None);
     }
 
     #[test]
     fn stems_meet_across_forms() {
         assert_eq!(stem("Buying"), stem("buy"));
         assert_eq!(stem("meetings"), stem("meeting"));
+        assert_eq!(stem("took"), stem("take"));
         assert_eq!(stem("bus"), "bus");
     }
 

@@ -70,6 +70,11 @@ pub(crate) async fn parse_events(text: &str) -> Vec<StreamEvent> {
         .await
 }
 
+/// The text of a reply.
+pub(crate) fn reply_text(reply: &Value) -> &str {
+    reply["response"].as_str().expect("response text")
+}
+
 /// The tools a reply called, in order.
 pub(crate) fn tools_called(reply: &Value) -> Vec<String> {
     reply["tool_calls"]
