@@ -38,6 +38,10 @@ pub(crate) enum Error {
     NotFound(&'static str),
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error(
+        "the assistant is still answering an earlier message in this conversation; send yours when that reply has finished"
+    )]
+    TurnInProgress,
     #[error("some fields are invalid")]
     Validation(FieldErrors),
     #[error("{0}")]
@@ -103,7 +107,7 @@ impl Error {
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::TurnInProgress => StatusCode::CONFLICT,
             Self::Validation(_) | Self::InvalidBody(_) | Self::InvalidQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -123,6 +127,7 @@ impl Error {
             Self::Forbidden => "forbidden",
             Self::NotFound(_) | Self::RouteNotFound => "not_found",
             Self::EmailTaken => "email_taken",
+            Self::TurnInProgress => "turn_in_progress",
             Self::Validation(_) => "validation_failed",
             Self::InvalidBody(_) => "invalid_body",
             Self::InvalidQuery(_) => "invalid_query",

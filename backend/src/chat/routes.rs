@@ -22,6 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     agent::{AgentEvent, Engine},
+    in_flight,
     model::{ChatRequest, ChatResponse, ConversationDetail, ConversationSummary},
     store,
     turn::{self, TurnFailure, TurnOutcome},
@@ -57,6 +58,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "Unknown conversation", body = ErrorBody),
+        (status = 409, description = "Another turn is still running in this conversation", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, description = "Too many chat messages this minute (QUOTA_CHAT_TURNS_PER_MINUTE)",
             body = ErrorBody),
@@ -211,6 +213,7 @@ async fn get_conversation(
     State(db): State<PgPool>,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationDetail>> {
+    in_flight::close_lost(&db, scope.user_id, id).await?;
     let conversation = store::conversation(&db, scope.user_id, id).await?;
     let messages = store::latest_messages(&db, scope.user_id, id, CONVERSATION_MESSAGES).await?;
     Ok(Json(ConversationDetail { conversation, messages }))

@@ -11,6 +11,7 @@ mod auth;
 mod chat_api;
 mod chat_corpus;
 mod chat_fuzz;
+mod chat_in_flight;
 mod chat_openai;
 mod chat_providers;
 mod chat_rules;

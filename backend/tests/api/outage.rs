@@ -4,26 +4,21 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::support::{PASSWORD, cluster::TestCluster, process::spawn_backend};
+use crate::support::{
+    cluster::TestCluster,
+    process::{signup_over_http, spawn_backend},
+};
 
 #[tokio::test]
 async fn an_outage_is_a_fast_503_to_retry_logged_once_and_survived() {
     let cluster = TestCluster::start();
     let backend = spawn_backend(&cluster.url(), &[]).await;
     let client = reqwest::Client::new();
-    let signup: Value = client
-        .post(backend.url("/api/auth/signup"))
-        .json(&json!({"email": "outage@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let tasks = backend.url(&format!("/api/{}/tasks", signup["user_id"].as_str().unwrap()));
-    let token = signup["token"].as_str().unwrap().to_owned();
+    let user = signup_over_http(&client, &backend, "outage@example.com").await;
+    let tasks = backend.url(&format!("/api/{}/tasks", user.user_id));
+    let token = user.token;
     let list = || client.get(&tasks).bearer_auth(&token).send();
     assert_eq!(list().await.unwrap().status(), 200);
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::support::{
     AUTH_SECRET, PASSWORD, Session, TestApp,
-    process::{database_url_of, spawn_backend},
+    process::{database_url_of, signup_over_http, spawn_backend},
 };
 
 /// Every authenticated route as (method, path with `{user}` for the user id, body).
@@ -181,17 +181,9 @@ async fn a_logout_on_one_replica_ends_the_session_on_the_other_at_once(db: PgPoo
     first.wait_for_output("following ended sessions").await;
     let base = first.url("");
     let client = reqwest::Client::new();
-    let signup: Value = client
-        .post(first.url("/api/auth/signup"))
-        .json(&json!({"email": "replicas@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = signup["token"].as_str().unwrap();
-    let tasks = first.url(&format!("/api/{}/tasks", signup["user_id"].as_str().unwrap()));
+    let user = signup_over_http(&client, &first, "replicas@example.com").await;
+    let token = user.token.as_str();
+    let tasks = first.url(&format!("/api/{}/tasks", user.user_id));
     let list = || client.get(&tasks).bearer_auth(token).send();
 
     // The first call asks the database, the second is answered from the replica's memory.
