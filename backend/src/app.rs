@@ -11,7 +11,7 @@ use axum::{
 };
 use secrecy::ExposeSecret;
 use service_kit::{Lifecycle, client::TrustedProxies, server::Server};
-use sqlx::{PgPool, postgres::PgConnectOptions, postgres::PgPoolOptions};
+use sqlx::{Connection, PgPool, postgres::PgConnectOptions, postgres::PgPoolOptions};
 use tower::ServiceBuilder;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -39,6 +39,8 @@ use crate::{
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long start-up keeps retrying an unreachable database before giving up.
 const DATABASE_STARTUP_RETRY: Duration = Duration::from_secs(60);
+/// A pooled connection idle this long is pinged before a request gets it.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 /// How often the throttles forget recovered keys.
 const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -206,12 +208,24 @@ async fn connect_and_migrate(config: &Config) -> anyhow::Result<PgPool> {
         .expose_secret()
         .parse()
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
-    // The task list picks its sort with parameters; only a plan made for the actual values folds
-    // those away and walks an index. A cached generic plan would sort every row of the user instead.
-    let options = options.options([("plan_cache_mode", "force_custom_plan")]);
     let pool = PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every connection it hands out by default: one more round trip, and one more wake-up
+        // of a PostgreSQL backend, for every statement a request runs (docs/benchmarks.md, "The tail").
+        // Only a connection that sat idle long enough for a proxy or the server to have dropped it is
+        // checked; a connection that broke while in use fails its statement, and sqlx discards it.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        // How long each request waited for a connection: `RUST_LOG=info,sqlx::pool::acquire=debug`.
+        .acquire_time_level(log::LevelFilter::Debug)
         .connect_lazy_with(options);
     let started = tokio::time::Instant::now();
     loop {

@@ -66,9 +66,9 @@ ensure_system_packages() {
   local missing=()
   pg_find_bindir >/dev/null 2>&1 || missing+=(postgresql)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
-  # Extras by name, for the test run only: `browser` (headless Chromium and its WebDriver, for the
-  # frontend's e2e tests), `nix` (nix-instantiate, for scripts/check-nix) and `podman` (rootful podman with
-  # runc, netavark/aardvark-dns for network aliases, catatonit for pods, and musl-gcc, for scripts/rehearse).
+  # Extras by name: `browser` (headless Chromium and its WebDriver, for the frontend's e2e tests), `nix`
+  # (nix-instantiate, for scripts/check-nix), `podman` (rootful podman with runc, netavark/aardvark-dns for
+  # network aliases, catatonit for pods, and musl-gcc, for scripts/rehearse) and `bench` (scripts/bench).
   local extra package
   for extra in "$@"; do
     case $extra in
@@ -78,6 +78,11 @@ ensure_system_packages() {
         for package in podman runc netavark aardvark-dns catatonit musl-tools ca-certificates tzdata; do
           dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
         done
+        ;;
+      # scripts/bench: wrk loads the services, musl-gcc compiles the C of the static build (ring, mimalloc).
+      bench)
+        command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+        command -v musl-gcc >/dev/null 2>&1 || missing+=(musl-tools)
         ;;
       *) echo "ensure_system_packages: unknown extra $extra" >&2 && return 2 ;;
     esac

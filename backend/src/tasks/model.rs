@@ -93,15 +93,6 @@ pub(crate) enum SortKey {
 }
 
 impl SortKey {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Title => "title",
-            Self::DueDate => "due_date",
-            Self::Priority => "priority",
-        }
-    }
-
     /// The order users expect when they pick a key and no order: newest, A–Z, soonest, most important.
     pub(crate) fn default_order(self) -> SortOrder {
         match self {
@@ -116,13 +107,4 @@ impl SortKey {
 pub(crate) enum SortOrder {
     Asc,
     Desc,
-}
-
-impl SortOrder {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-        }
-    }
 }

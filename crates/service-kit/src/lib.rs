@@ -4,6 +4,7 @@
 //! middleware around every route ([`http`], [`metrics`]), `/healthz` and `/readyz` ([`health`]), and
 //! `main` with its `healthcheck` subcommand ([`cli`]).
 
+mod allocator;
 pub mod cli;
 pub mod client;
 pub mod config;
