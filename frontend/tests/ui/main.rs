@@ -14,4 +14,5 @@ mod e2e;
 mod forms;
 mod process;
 mod routes;
+mod security;
 mod support;

@@ -32,9 +32,9 @@ impl TestBackend {
             "127.0.0.1",
             "--port",
             "0",
-            // As in the chart: the frontend forwards the browser's address.
-            "--trust-forwarded-for",
-            "true",
+            // As in the chart: the frontend (here on loopback) forwards the browser's address.
+            "--trusted-proxies",
+            "127.0.0.1",
         ])
         .expect("backend test configuration parses");
         let app = Application::build(config).await.expect("the backend starts");
