@@ -6,11 +6,13 @@ mod app;
 mod auth;
 mod chat;
 mod config;
+mod database;
 mod error;
 mod extract;
 mod health;
 mod metrics;
 mod openapi;
+mod quotas;
 mod tasks;
 
 pub use app::{AppState, Application, router};

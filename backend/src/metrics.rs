@@ -11,7 +11,10 @@ use prometheus_client::{
 use service_kit::metrics::HttpMetrics;
 use sqlx::PgPool;
 
-use crate::chat::{model::ToolCallRecord, tools};
+use crate::{
+    auth::sessions::SessionChecks,
+    chat::{model::ToolCallRecord, tools},
+};
 
 /// Latency buckets in seconds, from 1 ms to 10 s.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -22,6 +25,11 @@ const LATENCY_BUCKETS: &[f64] = &[
 struct TurnLabels {
     engine: &'static str,
     outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SessionCheckLabels {
+    answered_from: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -39,6 +47,7 @@ pub(crate) struct Metrics {
     pool_max: Gauge,
     chat_turns: Family<TurnLabels, Counter>,
     tool_calls: Family<ToolLabels, Counter>,
+    session_checks: Family<SessionCheckLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -82,6 +91,12 @@ impl Metrics {
             "Agent tool calls by tool and outcome (ok, error)",
             tool_calls.clone(),
         );
+        let session_checks = Family::<SessionCheckLabels, Counter>::default();
+        registry.register(
+            "auth_session_checks",
+            "Session checks of authenticated requests, by where the answer came from (memory, database)",
+            session_checks.clone(),
+        );
         Self {
             shared,
             pool_connections,
@@ -89,6 +104,20 @@ impl Metrics {
             pool_max,
             chat_turns,
             tool_calls,
+            session_checks,
+        }
+    }
+
+    /// The counters the session check increments.
+    pub(crate) fn session_checks(&self) -> SessionChecks {
+        let counter = |answered_from| {
+            self.session_checks
+                .get_or_create(&SessionCheckLabels { answered_from })
+                .clone()
+        };
+        SessionChecks {
+            memory: counter("memory"),
+            database: counter("database"),
         }
     }
 

@@ -5,6 +5,7 @@ pub(crate) const HOME: &str = "/";
 pub(crate) const LOGIN: &str = "/login";
 pub(crate) const SIGNUP: &str = "/signup";
 pub(crate) const LOGOUT: &str = "/logout";
+pub(crate) const LOGOUT_EVERYWHERE: &str = "/logout/everywhere";
 
 pub(crate) const CHAT: &str = "/chat";
 pub(crate) const CHAT_CONVERSATION: &str = "/chat/{id}";

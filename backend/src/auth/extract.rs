@@ -1,29 +1,76 @@
 //! Who is calling: the bearer token's user, and the `/api/{user_id}/…` ownership check.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts, Path},
+    extract::{FromRef, FromRequestParts, Path},
     http::{header, request::Parts},
 };
+use chrono::Utc;
 use uuid::Uuid;
 
-use super::token::TokenKeys;
-use crate::error::Error;
+use super::{
+    sessions::Sessions,
+    token::{IssuedToken, SessionClaims, TokenKeys},
+};
+use crate::error::{Error, Result};
 
-/// The authenticated user, from `Authorization: Bearer <jwt>`. Missing or invalid token → 401.
+/// Checks credentials and starts and ends sessions; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticator {
+    tokens: Arc<TokenKeys>,
+    sessions: Sessions,
+}
+
+impl Authenticator {
+    pub(crate) fn new(tokens: TokenKeys, sessions: Sessions) -> Self {
+        Self {
+            tokens: Arc::new(tokens),
+            sessions,
+        }
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// A new session for `user_id` and the token that names it.
+    pub(crate) async fn start_session(&self, user_id: Uuid) -> Result<IssuedToken> {
+        let expires_at = self.tokens.expiry(Utc::now());
+        let session_id = self.sessions.start(user_id, expires_at).await?;
+        self.tokens.issue(user_id, session_id, expires_at)
+    }
+
+    /// Who `bearer` belongs to; 401 for anything that is not a live credential.
+    pub(crate) async fn authenticate(&self, bearer: &str) -> Result<CurrentUser> {
+        // Every bearer token today is a session JWT; another kind of credential gets its own arm here.
+        let claims = self.tokens.verify(bearer)?;
+        self.sessions.check(&claims).await?;
+        Ok(CurrentUser {
+            id: claims.user_id,
+            credential: Credential::Session(claims),
+        })
+    }
+}
+
+/// How a caller proved who they are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Credential {
+    /// A token from signup or login, valid while its session lasts.
+    Session(SessionClaims),
+}
+
+/// The authenticated user, from `Authorization: Bearer <token>`. Missing, invalid, expired or
+/// ended credentials → 401 (a deleted user's sessions end with the user).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CurrentUser {
     pub id: Uuid,
+    pub credential: Credential,
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
 where
-    Arc<TokenKeys>: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -36,8 +83,7 @@ where
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(Error::Unauthenticated)?;
-        let id = Arc::<TokenKeys>::from_ref(state).verify(token)?;
-        Ok(Self { id })
+        Authenticator::from_ref(state).authenticate(token).await
     }
 }
 
@@ -51,7 +97,7 @@ pub(crate) struct UserScope {
 
 impl<S> FromRequestParts<S> for UserScope
 where
-    Arc<TokenKeys>: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -65,40 +111,5 @@ where
             Some(path_user) if path_user.eq_ignore_ascii_case(&user.id.to_string()) => Ok(Self { user_id: user.id }),
             _ => Err(Error::Forbidden),
         }
-    }
-}
-
-/// Where login attempts come from, for per-client rate limiting.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct ClientAddressPolicy {
-    /// Believe the first `X-Forwarded-For` entry (set only behind a trusted proxy, e.g. the frontend).
-    pub trust_forwarded_for: bool,
-}
-
-/// The client's IP address, when known.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientAddress(pub Option<IpAddr>);
-
-impl<S> FromRequestParts<S> for ClientAddress
-where
-    ClientAddressPolicy: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let policy = ClientAddressPolicy::from_ref(state);
-        let forwarded = policy
-            .trust_forwarded_for
-            .then(|| parts.headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .and_then(|first| first.trim().parse::<IpAddr>().ok());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        Ok(Self(forwarded.or(peer)))
     }
 }

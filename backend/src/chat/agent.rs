@@ -109,7 +109,18 @@ impl<'a> Turn<'a> {
     }
 
     /// Runs a tool, streaming the call and its result, and records both for the stored message.
+    /// Past the turn's quota of calls nothing runs: the first call refused is recorded, so the
+    /// stored reply shows where the turn stopped acting; later ones only answer the refusal.
     pub(crate) async fn call_tool(&mut self, tool: &str, arguments: Value) -> Value {
+        let quota = self.tools.quotas();
+        let allowed = usize::try_from(quota.actions_per_turn).unwrap_or(usize::MAX);
+        if self.calls.len() >= allowed {
+            let problem = quota.too_many_actions();
+            if self.calls.len() == allowed {
+                return self.reject_call(tool, arguments, &problem);
+            }
+            return json!({ "error": problem });
+        }
         let id = self.announce(tool, &arguments);
         let _running = self.stop.tool_running();
         let result = self.tools.call(tool, &arguments).await;

@@ -3,6 +3,7 @@
 //! engine or an OpenAI-compatible LLM — through the [`tools`], and stores the reply.
 
 pub(crate) mod agent;
+mod in_flight;
 pub(crate) mod model;
 pub(crate) mod openai;
 mod routes;

@@ -22,6 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     agent::{AgentEvent, Engine},
+    in_flight,
     model::{ChatRequest, ChatResponse, ConversationDetail, ConversationSummary},
     store,
     turn::{self, TurnFailure, TurnOutcome},
@@ -32,6 +33,7 @@ use crate::{
     error::{Error, ErrorBody, Result},
     extract::{JsonBody, QueryParams, path_id},
     metrics::Metrics,
+    quotas::UserQuotas,
 };
 
 /// Most messages a conversation view returns (the newest ones).
@@ -57,7 +59,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "Unknown conversation", body = ErrorBody),
+        (status = 409, description = "Another turn is still running in this conversation", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many chat messages this minute (QUOTA_CHAT_TURNS_PER_MINUTE)",
+            body = ErrorBody),
         (status = 502, description = "The agent could not finish; the reply says what was done", body = ErrorBody),
     ))]
 async fn chat(
@@ -65,10 +70,12 @@ async fn chat(
     State(db): State<PgPool>,
     State(engine): State<Arc<Engine>>,
     State(metrics): State<Arc<Metrics>>,
+    State(quotas): State<UserQuotas>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<ChatRequest>,
 ) -> Result<Response> {
-    let prepared = turn::prepare(&db, scope.user_id, request).await?;
+    quotas.check_chat_turn(scope.user_id)?;
+    let prepared = turn::prepare(&db, scope.user_id, quotas.settings, request).await?;
     if wants_event_stream(&headers) {
         let (events, received) = tokio::sync::mpsc::unbounded_channel();
         // The turn runs on its own task, so a client that disconnects does not cut it short:
@@ -213,6 +220,7 @@ async fn get_conversation(
     State(db): State<PgPool>,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationDetail>> {
+    in_flight::close_lost(&db, scope.user_id, id).await?;
     let conversation = store::conversation(&db, scope.user_id, id).await?;
     let messages = store::latest_messages(&db, scope.user_id, id, CONVERSATION_MESSAGES).await?;
     Ok(Json(ConversationDetail { conversation, messages }))

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::{
     agent::{AgentError, AgentEvent, Engine, Turn},
+    in_flight,
     model::{ChatRequest, MAX_MESSAGE_CHARS, Message, Role, ToolCallRecord, title_from},
     stop::StopSwitch,
     store,
@@ -23,6 +24,7 @@ use crate::{
     auth::users,
     error::{Error, NUL_PROBLEM, Result},
     metrics::Metrics,
+    quotas::Quotas,
 };
 
 /// Most earlier messages the agent sees; older ones are dropped first.
@@ -40,6 +42,9 @@ pub(crate) const STOPPED: &str = "stopped";
 pub(crate) struct PreparedTurn {
     db: PgPool,
     user_id: Uuid,
+    quotas: Quotas,
+    /// The turn's key: its changes are journalled under it and it holds the conversation.
+    key: TurnKey,
     pub conversation_id: i64,
     message: String,
     history: Vec<Message>,
@@ -67,9 +72,10 @@ pub(crate) struct TurnFailure {
     pub message_id: Option<i64>,
 }
 
-/// Validates the request, finds or starts the conversation, loads its history and stores the user
-/// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
-pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
+/// Validates the request, finds or starts the conversation, claims it for this turn, loads its
+/// history and stores the user message. Errors here are ordinary HTTP errors (422, 404, 409 while
+/// another turn runs in the conversation), even for a streaming request.
+pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, quotas: Quotas, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
     // An existing conversation is found (or is 404) by reading what the engine remembered in it.
     let (conversation_id, dialogue) = match request.conversation_id {
@@ -79,21 +85,38 @@ pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) ->
             (created.id, Value::Object(serde_json::Map::new()))
         }
     };
+    let key = TurnKey::new(Some(conversation_id));
+    in_flight::begin(db, user_id, conversation_id, key).await?;
+    match load_and_store(db, user_id, conversation_id, &message).await {
+        Ok((history, timezone)) => Ok(PreparedTurn {
+            db: db.clone(),
+            user_id,
+            quotas,
+            key,
+            conversation_id,
+            message,
+            history,
+            timezone,
+            dialogue,
+        }),
+        Err(err) => {
+            if let Err(end) = in_flight::end(db, user_id, conversation_id, key).await {
+                tracing::warn!(error = %end, "could not free the conversation of a turn that did not start");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The conversation's recent history and the user's timezone; then the user message is stored.
+async fn load_and_store(db: &PgPool, user_id: Uuid, conversation_id: i64, message: &str) -> Result<(Vec<Message>, Tz)> {
     let history = bounded(store::latest_messages(db, user_id, conversation_id, HISTORY_MESSAGES).await?);
     let timezone = users::by_id(db, user_id)
         .await?
         .and_then(|user| user.timezone.parse().ok())
         .unwrap_or(Tz::UTC);
-    store::append_message(db, user_id, conversation_id, Role::User, &message, &[], None).await?;
-    Ok(PreparedTurn {
-        db: db.clone(),
-        user_id,
-        conversation_id,
-        message,
-        history,
-        timezone,
-        dialogue,
-    })
+    store::append_message(db, user_id, conversation_id, Role::User, message, &[], None).await?;
+    Ok((history, timezone))
 }
 
 impl PreparedTurn {
@@ -126,7 +149,8 @@ impl PreparedTurn {
             outcome = Empty,
         );
         let started = std::time::Instant::now();
-        let tools = ToolBox::for_turn(self.db.clone(), self.user_id, TurnKey::new(Some(self.conversation_id)));
+        let alive = in_flight::heartbeat(self.db.clone(), self.conversation_id, self.key);
+        let tools = ToolBox::for_turn(self.db.clone(), self.user_id, self.key).with_quotas(self.quotas);
         let mut turn = Turn::new(&self.history, &self.message, Utc::now(), self.timezone, &tools, events)
             .with_dialogue(&self.dialogue)
             .with_stop(stop.clone());
@@ -171,6 +195,11 @@ impl PreparedTurn {
             dialogue.as_ref(),
         )
         .await;
+        drop(alive);
+        if let Err(err) = in_flight::end(&self.db, self.user_id, self.conversation_id, self.key).await {
+            // The conversation frees itself once the missing heartbeat shows the turn as lost.
+            tracing::warn!(error = %err, "could not free the conversation after its turn");
+        }
         match (code, stored) {
             (None, Ok(message_id)) => Ok(TurnOutcome {
                 conversation_id: self.conversation_id,

@@ -98,7 +98,7 @@ async fn unknown_routes_and_methods_get_json_errors(db: PgPool) {
     assert_eq!(wrong_method.error_code(), "method_not_allowed");
 }
 
-/// Every route the contract names, as (METHOD, OpenAPI path).
+/// Every route the contract names, as (METHOD, OpenAPI path), and the two that end sessions.
 const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -107,6 +107,8 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/auth/signup"),
     ("POST", "/api/auth/login"),
     ("GET", "/api/auth/me"),
+    ("POST", "/api/auth/logout"),
+    ("POST", "/api/auth/logout-everywhere"),
     ("GET", "/api/{user_id}/tasks"),
     ("POST", "/api/{user_id}/tasks"),
     ("GET", "/api/{user_id}/tasks/{id}"),

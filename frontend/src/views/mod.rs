@@ -22,8 +22,9 @@ use crate::{
     backend_client::{BackendClient, Caller},
     error::{Error, ErrorBanner},
     security::CsrfToken,
-    session::Session,
+    session::{CookiePolicy, Session},
 };
+use service_kit::client::TrustedProxies;
 
 /// What the layout (`base.html`) needs besides the page itself.
 #[derive(Debug, Clone)]
@@ -151,6 +152,8 @@ pub(crate) struct SignedIn {
 impl<S> FromRequestParts<S> for SignedIn
 where
     BackendClient: FromRef<S>,
+    CookiePolicy: FromRef<S>,
+    TrustedProxies: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;

@@ -22,6 +22,7 @@ mod keyboard;
 mod layout;
 mod process;
 mod routes;
+mod security;
 mod support;
 #[cfg(feature = "browser-tests")]
 mod turns;

@@ -112,7 +112,7 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
     let backend = TestBackend::start().await;
     let mut ui = TestFrontend::new(&backend.base_url());
     ui.sign_up().await;
-    let token = ui.cookie("todo_csrf").expect("csrf cookie").to_owned();
+    let token = ui.csrf_token().await;
 
     let form = |fields: &str| {
         Request::post("/tasks")
@@ -157,7 +157,7 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
         .insert(header::HOST, "todo.example".parse().unwrap());
     same_origin
         .headers_mut()
-        .insert(header::ORIGIN, "https://todo.example".parse().unwrap());
+        .insert(header::ORIGIN, "http://todo.example".parse().unwrap());
     assert_eq!(ui.send(same_origin).await.status, StatusCode::SEE_OTHER);
 
     // Stopping a turn is state-changing too.
@@ -195,14 +195,24 @@ async fn cookies_are_http_only_lax_and_secure_when_configured() {
         "{cleared}"
     );
 
+    // Over HTTPS: Secure, and the __Host- prefix (Path=/, no Domain) so no other site can plant them.
     let mut secure = TestFrontend::with_args(&backend.base_url(), &["--cookie-secure", "true"]);
     let page = secure.get("/login").await;
-    assert!(page.set_cookie("todo_csrf").unwrap().contains("; Secure"));
+    assert_eq!(page.set_cookie("todo_csrf"), None);
+    let csrf = page.set_cookie("__Host-todo_csrf").unwrap();
+    assert!(
+        csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"),
+        "{csrf}"
+    );
     let login = secure
         .post_form("/login", &[("email", &address), ("password", PASSWORD)])
         .await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text);
-    assert!(login.set_cookie("todo_session").unwrap().contains("; Secure"));
+    let session = login.set_cookie("__Host-todo_session").unwrap();
+    assert!(
+        session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ use crate::{
     error::{Error, ErrorBody, Result},
     extract::JsonBody,
     metrics::Metrics,
+    quotas::UserQuotas,
 };
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -71,13 +72,19 @@ impl<S: Send + Sync> FromRequestParts<S> for TurnId {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "Unknown conversation", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many chat messages this minute (QUOTA_CHAT_TURNS_PER_MINUTE)",
+            body = ErrorBody),
     ))]
 async fn create_turn(
     scope: UserScope,
     State(db): State<PgPool>,
+    State(quotas): State<UserQuotas>,
     JsonBody(request): JsonBody<ChatRequest>,
 ) -> Result<(StatusCode, Json<TurnStatus>)> {
     let message = turn::validate(&request.message)?;
+    // Counted when the message is posted: each posted message is one turn, however often its
+    // stream is asked for.
+    quotas.check_chat_turn(scope.user_id)?;
     if let Some(id) = request.conversation_id {
         conversations::conversation(&db, scope.user_id, id).await?;
     }
@@ -115,10 +122,16 @@ async fn run_turn(
     State(db): State<PgPool>,
     State(engine): State<Arc<Engine>>,
     State(metrics): State<Arc<Metrics>>,
+    State(quotas): State<UserQuotas>,
     TurnId(id): TurnId,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let runner = Runner { db, engine, metrics };
+    let runner = Runner {
+        db,
+        engine,
+        metrics,
+        quotas: quotas.settings,
+    };
     let run = runner.start(scope.user_id, id).await?;
     if wants_event_stream(&headers) {
         return Ok(event_stream(events(run, runner, scope.user_id, id)).into_response());

@@ -22,6 +22,7 @@ use crate::{
     },
     error::{Error, Result},
     metrics::Metrics,
+    quotas::Quotas,
 };
 
 /// How often a running turn looks for a stop request, and a follower for the outcome.
@@ -35,6 +36,7 @@ pub(super) struct Runner {
     pub db: PgPool,
     pub engine: Arc<Engine>,
     pub metrics: Arc<Metrics>,
+    pub quotas: Quotas,
 }
 
 /// A request for a turn, once it knows whether it runs it.
@@ -89,7 +91,8 @@ impl Runner {
         events: tokio::sync::mpsc::UnboundedSender<AgentEvent>,
     ) -> TurnStatus {
         let requested_conversation = request.conversation_id;
-        let (state, reply, error, conversation_id) = match turn::prepare(&self.db, user_id, request).await {
+        let (state, reply, error, conversation_id) = match turn::prepare(&self.db, user_id, self.quotas, request).await
+        {
             Err(err) => (
                 TurnState::Failed,
                 None,

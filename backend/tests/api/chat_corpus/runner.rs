@@ -171,8 +171,10 @@ impl Corpus {
     }
 
     pub(super) async fn run(&self, db: PgPool, engine: &Engine) -> Report {
+        // Every case is a turn of one user, far more than a minute's quota of turns.
+        let unlimited = ["--quota-chat-turns-per-minute", "0"];
         let app = match engine {
-            Engine::Rules => TestApp::new(db.clone()),
+            Engine::Rules => TestApp::with_args(db.clone(), &unlimited),
             Engine::OpenAi {
                 base_url,
                 model,
@@ -187,6 +189,7 @@ impl Corpus {
                     model,
                 ];
                 args.extend(["--llm-timeout-secs", "120", "--llm-max-steps", "4"]);
+                args.extend(unlimited);
                 if let Some(key) = api_key {
                     args.extend(["--llm-api-key", key]);
                 }

@@ -37,9 +37,9 @@ impl TestBackend {
             "127.0.0.1",
             "--port",
             "0",
-            // As in the chart: the frontend forwards the browser's address.
-            "--trust-forwarded-for",
-            "true",
+            // As in the chart: the frontend (here on loopback) forwards the browser's address.
+            "--trusted-proxies",
+            "127.0.0.1",
         ];
         args.extend(extra.iter().map(String::as_str));
         let config = Config::load_from(args).expect("backend test configuration parses");
