@@ -11,12 +11,13 @@ use reqwest::{Method, RequestBuilder, header::ACCEPT};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use service_kit::client::{ClientAddress, TrustedProxies};
+use uuid::Uuid;
 
 use crate::{
     error::{Error, FieldErrors, Result},
     models::{
-        AuthToken, ChatReply, ChatRequest, Conversation, ConversationSummary, LoginRequest, SignupRequest, Task,
-        TaskInput, TaskQuery,
+        AuthToken, ChatRequest, Conversation, ConversationSummary, LoginRequest, SignupRequest, Task, TaskInput,
+        TaskQuery, TurnStatus,
     },
     session::Session,
 };
@@ -196,25 +197,38 @@ impl BackendClient {
         Ok(())
     }
 
-    /// One chat turn, answered as a whole (the path for browsers without JavaScript).
-    pub(crate) async fn chat(&self, caller: &Caller, session: &Session, body: &ChatRequest<'_>) -> Result<ChatReply> {
-        let path = format!("/api/{}/chat", session.user_id);
-        let request = self.request(caller, Method::POST, &path, Some(session)).json(body);
-        json(send(request.timeout(self.chat_timeout), true).await?).await
-    }
-
-    /// One chat turn as the backend's Server-Sent Events; errors before the stream starts are errors here.
-    pub(crate) async fn chat_stream(
+    /// Stores a message as a pending turn; nothing runs until the turn is asked for by its id.
+    pub(crate) async fn create_turn(
         &self,
         caller: &Caller,
         session: &Session,
         body: &ChatRequest<'_>,
+    ) -> Result<TurnStatus> {
+        let path = format!("/api/{}/chat/turns", session.user_id);
+        let request = self.request(caller, Method::POST, &path, Some(session)).json(body);
+        json(send(request, true).await?).await
+    }
+
+    /// Runs the turn (or, if it ran before, waits for it) and answers with the finished turn: the
+    /// path for browsers without JavaScript.
+    pub(crate) async fn run_turn(&self, caller: &Caller, session: &Session, turn: Uuid) -> Result<TurnStatus> {
+        let path = format!("/api/{}/chat/turns/{turn}/run", session.user_id);
+        let request = self.request(caller, Method::POST, &path, Some(session));
+        json(send(request.timeout(self.chat_timeout), true).await?).await
+    }
+
+    /// The same as the backend's Server-Sent Events: live, or a replay of a turn that had already
+    /// been asked for. Errors before the stream starts are errors here.
+    pub(crate) async fn run_turn_stream(
+        &self,
+        caller: &Caller,
+        session: &Session,
+        turn: Uuid,
     ) -> Result<reqwest::Response> {
-        let path = format!("/api/{}/chat", session.user_id);
+        let path = format!("/api/{}/chat/turns/{turn}/run", session.user_id);
         let request = self
             .request(caller, Method::POST, &path, Some(session))
             .header(ACCEPT, "text/event-stream")
-            .json(body)
             .timeout(self.chat_timeout);
         tokio::time::timeout(self.chat_first_byte, send(request, true))
             .await
@@ -224,6 +238,12 @@ impl BackendClient {
                     self.chat_first_byte.as_secs()
                 )))
             })
+    }
+
+    pub(crate) async fn stop_turn(&self, caller: &Caller, session: &Session, turn: Uuid) -> Result<()> {
+        let path = format!("/api/{}/chat/turns/{turn}/stop", session.user_id);
+        send(self.request(caller, Method::POST, &path, Some(session)), true).await?;
+        Ok(())
     }
 
     pub(crate) async fn conversations(&self, caller: &Caller, session: &Session) -> Result<Vec<ConversationSummary>> {
@@ -327,7 +347,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::ChatRequest;
 
     /// A backend that accepted the connection and then froze: the socket is listening (the kernel
     /// completes the handshake) but nothing ever reads or answers, as with a stopped process.
@@ -345,12 +364,10 @@ mod tests {
             token: "token".into(),
             user_id: uuid::Uuid::new_v4(),
         };
-        let body = ChatRequest {
-            conversation_id: None,
-            message: "hello",
-        };
         let started = std::time::Instant::now();
-        let result = backend.chat_stream(&Caller::default(), &session, &body).await;
+        let result = backend
+            .run_turn_stream(&Caller::default(), &session, Uuid::new_v4())
+            .await;
         assert!(matches!(result, Err(Error::BackendUnavailable(_))), "{result:?}");
         let waited = started.elapsed();
         assert!(waited < Duration::from_secs(3), "waited {waited:?}");

@@ -112,13 +112,6 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     }
 }
 
-impl CsrfToken {
-    /// Whether `presented` (e.g. from a query string) is this token.
-    pub(crate) fn matches(&self, presented: &str) -> bool {
-        same_token(&self.0, presented)
-    }
-}
-
 /// Middleware: refuses state-changing requests without a matching token or from another origin;
 /// hands every request its token and gives new visitors the nonce cookie.
 pub(crate) async fn csrf(State(guard): State<CsrfGuard>, request: Request, next: Next) -> Response {

@@ -13,6 +13,7 @@ use super::{
     model::{Message, ToolCallRecord},
     openai::OpenAiAgent,
     rules::RulesAgent,
+    stop::StopSwitch,
     tools::ToolBox,
 };
 
@@ -58,6 +59,7 @@ pub(crate) struct Turn<'a> {
     calls: Vec<ToolCallRecord>,
     reply: String,
     remembered: Option<Value>,
+    stop: StopSwitch,
 }
 
 /// An empty dialogue state, for turns that start without one.
@@ -83,6 +85,7 @@ impl<'a> Turn<'a> {
             calls: Vec::new(),
             reply: String::new(),
             remembered: None,
+            stop: StopSwitch::default(),
         }
     }
 
@@ -96,6 +99,13 @@ impl<'a> Turn<'a> {
     /// Replaces what the conversation remembers for the next turn (stored with the reply).
     pub(crate) fn remember(&mut self, dialogue: Value) {
         self.remembered = Some(dialogue);
+    }
+
+    /// The turn, stoppable through `stop` (see [`StopSwitch`]).
+    #[must_use]
+    pub(crate) fn with_stop(mut self, stop: StopSwitch) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// Runs a tool, streaming the call and its result, and records both for the stored message.
@@ -112,6 +122,7 @@ impl<'a> Turn<'a> {
             return json!({ "error": problem });
         }
         let id = self.announce(tool, &arguments);
+        let _running = self.stop.tool_running();
         let result = self.tools.call(tool, &arguments).await;
         self.settle(id, tool, arguments, result)
     }

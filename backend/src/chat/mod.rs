@@ -8,9 +8,11 @@ pub(crate) mod model;
 pub(crate) mod openai;
 mod routes;
 pub(crate) mod rules;
+pub(crate) mod stop;
 pub(crate) mod store;
 pub(crate) mod tools;
 pub(crate) mod turn;
+mod turns;
 pub(crate) mod undo;
 
 pub(crate) use routes::routes;

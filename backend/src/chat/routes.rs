@@ -44,6 +44,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chat))
         .routes(routes!(list_conversations))
         .routes(routes!(get_conversation, delete_conversation))
+        .merge(super::turns::routes())
 }
 
 /// Send a message to the assistant. With `Accept: text/event-stream` the reply streams as
@@ -107,7 +108,7 @@ async fn chat(
     }
 }
 
-fn wants_event_stream(headers: &HeaderMap) -> bool {
+pub(super) fn wants_event_stream(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT)
         .iter()
@@ -115,7 +116,9 @@ fn wants_event_stream(headers: &HeaderMap) -> bool {
         .any(|value| value.contains("text/event-stream"))
 }
 
-fn event_stream(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> impl IntoResponse {
+pub(super) fn event_stream(
+    events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
+) -> impl IntoResponse {
     // Proxies must pass events through as they come rather than buffer the response.
     (
         [("x-accel-buffering", "no")],
@@ -123,7 +126,7 @@ fn event_stream(events: impl Stream<Item = Result<Event, Infallible>> + Send + '
     )
 }
 
-fn sse_event(event: AgentEvent) -> Event {
+pub(super) fn sse_event(event: AgentEvent) -> Event {
     let (name, data) = match event {
         AgentEvent::ToolCall { id, tool, arguments } => {
             ("tool_call", json!({ "id": id, "tool": tool, "arguments": arguments }))
@@ -138,14 +141,18 @@ fn sse_event(event: AgentEvent) -> Event {
 
 fn final_event(result: Result<TurnOutcome, TurnFailure>) -> Event {
     match result {
-        Ok(outcome) => Event::default()
-            .event("done")
-            .data(json!({ "conversation_id": outcome.conversation_id, "message_id": outcome.message_id }).to_string()),
+        Ok(outcome) => done_event(outcome.conversation_id, outcome.message_id),
         Err(failure) => error_event(failure.code, &failure.message, Some(failure.conversation_id)),
     }
 }
 
-fn error_event(code: &str, message: &str, conversation_id: Option<i64>) -> Event {
+pub(super) fn done_event(conversation_id: i64, message_id: i64) -> Event {
+    Event::default()
+        .event("done")
+        .data(json!({ "conversation_id": conversation_id, "message_id": message_id }).to_string())
+}
+
+pub(super) fn error_event(code: &str, message: &str, conversation_id: Option<i64>) -> Event {
     Event::default()
         .event("error")
         .data(json!({ "code": code, "message": message, "conversation_id": conversation_id }).to_string())

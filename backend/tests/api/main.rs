@@ -15,6 +15,7 @@ mod chat_in_flight;
 mod chat_openai;
 mod chat_providers;
 mod chat_rules;
+mod chat_turns;
 mod chat_undo;
 mod connections;
 mod fuzz;

@@ -32,6 +32,28 @@ pub(crate) struct AuthForm {
     pub problem: Option<String>,
 }
 
+impl AuthForm {
+    /// The ids of what explains a problem with `field`: its own error, and the form's problem
+    /// ("Email or password is incorrect" is about both credentials). `None` when it is fine.
+    pub(crate) fn described_by(&self, field: &str) -> Option<String> {
+        let own = self.errors.contains_key(field).then(|| format!("{field}-error"));
+        let form = (self.problem.is_some() && matches!(field, "email" | "password")).then(|| "form-error".to_owned());
+        match (own, form) {
+            (Some(own), Some(form)) => Some(format!("{own} {form}")),
+            (own, form) => own.or(form),
+        }
+    }
+
+    /// The field a page focuses, of its `fields` in order: the first with a problem, else the first.
+    fn focus<'a>(&self, fields: &[&'a str]) -> &'a str {
+        fields
+            .iter()
+            .copied()
+            .find(|field| self.described_by(field).is_some())
+            .unwrap_or(fields[0])
+    }
+}
+
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "login.html")]
 pub(crate) struct LoginPage {
@@ -44,6 +66,18 @@ pub(crate) struct LoginPage {
 pub(crate) struct SignupPage {
     pub layout: Layout,
     pub form: AuthForm,
+}
+
+impl LoginPage {
+    pub(crate) fn autofocus(&self, field: &str) -> bool {
+        self.form.focus(&["email", "password"]) == field
+    }
+}
+
+impl SignupPage {
+    pub(crate) fn autofocus(&self, field: &str) -> bool {
+        self.form.focus(&["name", "email", "password"]) == field
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod chat;
+pub(crate) mod messages;
 pub(crate) mod stream;
 pub(crate) mod tasks;
 
@@ -181,6 +182,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(id) = Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        Ok(Self(id))
+    }
+}
+
+/// The `{id}` of a chat turn's route: the backend's opaque turn id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TurnId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for TurnId {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<uuid::Uuid>::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::NotFound)?;
         Ok(Self(id))
