@@ -32,6 +32,9 @@ pub(crate) async fn add(session: &mut Session<'_, '_>, items: Vec<NewItem>) -> S
         if let Some(due) = item.due_at {
             arguments.insert("due_at".into(), json!(due.to_rfc3339()));
         }
+        if let Some(description) = &item.description {
+            arguments.insert("description".into(), json!(description));
+        }
         let result = session.call(ADD_TASK, Value::Object(arguments)).await;
         lines.push(match tool_error(&result) {
             Some(problem) => format!("I couldn't add \"{}\": {problem}.", item.title),
@@ -43,6 +46,9 @@ pub(crate) async fn add(session: &mut Session<'_, '_>, items: Vec<NewItem>) -> S
                 }
                 if let Some(priority) = item.priority {
                     line.push_str(&format!(", {} priority", priority.as_str()));
+                }
+                if let Some(description) = &item.description {
+                    line.push_str(&format!(", with the note \"{description}\""));
                 }
                 line.push('.');
                 line
@@ -278,6 +284,7 @@ pub(crate) async fn answer(session: &mut Session<'_, '_>, answer: Answer) -> Str
                     title,
                     priority,
                     due_at,
+                    description: None,
                 }],
             )
             .await

@@ -11,6 +11,7 @@ use super::{
     dates, done,
     grammar::{ADD, COMPLETE, DELETE, QUERY, REOPEN, UNDO, UPDATE},
     refs::selection,
+    remark,
     slots::{self, longest_at, phrase_at},
     text::{Token, clean_phrase, span_text, tokens},
     write::{self, Context},
@@ -25,9 +26,19 @@ struct Modifier {
     time_only: bool,
 }
 
+/// A remark beside a command ("…, it's her birthday"): its date and priority, what it says, and
+/// what the clause would be if no command stands beside it.
+#[derive(Debug, Clone)]
+struct Remark {
+    modifier: Modifier,
+    note: Option<String>,
+    otherwise: Command,
+}
+
 enum Reading {
     Command(Command),
     Modifier(Modifier),
+    Remark(Remark),
 }
 
 /// Reads a message as commands, in the order they were said. `awaiting` is true when the
@@ -45,6 +56,9 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
         let mut reading = read(ctx, clause, awaiting);
         if let Reading::Command(command) = &mut reading {
             command.asked = clause.iter().any(|t| t.question);
+            if remark::gives_reason(clause) || (remark::is_remark(clause) && weak(command, clause)) {
+                reading = Reading::Remark(remark(ctx, clause, command.clone()));
+            }
         }
         readings.push(reading);
     }
@@ -54,22 +68,73 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
     commands
 }
 
-/// Attaches each modifier to the command before it (or, first in the message, after it).
+/// A clause reads as a remark only where it says nothing surer: not a command with its own verb,
+/// not "the laundry is done", not the user's own "I took out the trash".
+fn weak(command: &Command, clause: &[Token]) -> bool {
+    let first_person = clause
+        .first()
+        .is_some_and(|t| matches!(t.key.as_str(), "i" | "we" | "just"));
+    match &command.intent {
+        Intent::Offer(_) | Intent::Unknown(_) => true,
+        Intent::Act(_, Target::Statement(_), _) => !first_person,
+        _ => command.score <= 0.6,
+    }
+}
+
+/// The remark `clause`: a date in it still counts unless it is in the past ("since monday").
+fn remark(ctx: Context<'_>, clause: &[Token], otherwise: Command) -> Remark {
+    let due = dates::find(clause, ctx.now, ctx.timezone).filter(|found| {
+        !found.spans.iter().any(|span| {
+            let before = span.start.checked_sub(1).and_then(|i| clause.get(i));
+            before.is_some_and(|t| matches!(t.key.as_str(), "since" | "last"))
+                || clause.get(span.end).is_some_and(|t| t.key == "ago")
+        })
+    });
+    let level = slots::priority(clause);
+    let skip = |i: usize| slots::covered(due.as_ref(), level.as_ref(), i);
+    Remark {
+        note: remark::note(ctx.message, clause, &skip),
+        modifier: Modifier {
+            priority: level.map(|(level, _)| level),
+            time_only: due.as_ref().is_some_and(|found| found.time_only),
+            due_at: due.map(|found| found.at),
+        },
+        otherwise,
+    }
+}
+
+/// Attaches each modifier and remark to the command before it (or, first in the message, after
+/// it). Remarks with no command beside them are read as what they would be alone.
 fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
+    let any_command = readings.iter().any(|reading| matches!(reading, Reading::Command(_)));
     let mut commands: Vec<Command> = Vec::new();
-    let mut waiting: Vec<Modifier> = Vec::new();
+    // Each with whether a remark said it.
+    let mut waiting: Vec<(Modifier, bool)> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     for reading in readings {
         match reading {
+            Reading::Remark(remark) if !any_command => commands.push(remark.otherwise),
+            Reading::Remark(remark) => {
+                notes.extend(remark.note);
+                match commands.last_mut() {
+                    Some(command) => {
+                        apply(command, remark.modifier, true);
+                        describe(command, &mut notes);
+                    }
+                    None => waiting.push((remark.modifier, true)),
+                }
+            }
             Reading::Modifier(modifier) => match commands.last_mut() {
                 Some(command) => {
-                    apply(command, modifier);
+                    apply(command, modifier, false);
                 }
-                None => waiting.push(modifier),
+                None => waiting.push((modifier, false)),
             },
             Reading::Command(mut command) => {
-                for modifier in waiting.drain(..) {
-                    apply(&mut command, modifier);
+                for (modifier, remark) in waiting.drain(..) {
+                    apply(&mut command, modifier, remark);
                 }
+                describe(&mut command, &mut notes);
                 commands.push(command);
             }
         }
@@ -77,7 +142,7 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
     if commands.is_empty() && !waiting.is_empty() {
         // A date or priority alone changes the task the conversation is about ("tomorrow at 5").
         let mut change = Change::default();
-        for modifier in waiting {
+        for (modifier, _) in waiting {
             change.priority = change.priority.or(modifier.priority);
             if change.due_at.is_none() {
                 change.due_at = modifier.due_at;
@@ -89,7 +154,30 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
     commands
 }
 
-fn apply(command: &mut Command, modifier: Modifier) -> bool {
+/// Puts the remarks said so far into a new task's description; other commands have no place for them.
+fn describe(command: &mut Command, notes: &mut Vec<String>) {
+    if notes.is_empty() {
+        return;
+    }
+    let items = match &mut command.intent {
+        Intent::Add(items) => items.iter_mut().collect::<Vec<_>>(),
+        Intent::Offer(item) => vec![item],
+        _ => return notes.clear(),
+    };
+    let text = std::mem::take(notes).join(". ");
+    for item in items {
+        item.description = Some(match item.description.take() {
+            Some(before) => format!("{before}. {text}"),
+            None => text.clone(),
+        });
+    }
+}
+
+/// Applies a modifier; a remark's date or priority only fills in a new task's.
+fn apply(command: &mut Command, modifier: Modifier, remark: bool) -> bool {
+    if remark && !matches!(command.intent, Intent::Add(_) | Intent::Offer(_)) {
+        return false;
+    }
     match &mut command.intent {
         Intent::Add(items) => {
             for item in items.iter_mut() {

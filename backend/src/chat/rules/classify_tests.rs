@@ -19,6 +19,7 @@ fn add(title: &str) -> Intent {
         title: title.into(),
         priority: None,
         due_at: None,
+        description: None,
     }])
 }
 

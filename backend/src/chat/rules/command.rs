@@ -138,6 +138,9 @@ pub(crate) struct NewItem {
     pub priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// A remark said beside the task ("…, the sink is leaking"), kept as its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A question about the list.

@@ -124,6 +124,7 @@ pub(crate) fn irregular_past(word: &str) -> Option<&'static str> {
         "bought" => "buy",
         "paid" => "pay",
         "went" | "gone" => "go",
+        "broke" | "broken" => "break",
         "did" => "do",
         "wrote" | "written" => "write",
         "sent" => "send",

@@ -26,6 +26,7 @@ mod grammar;
 mod lexicon;
 mod listing;
 mod refs;
+mod remark;
 mod reply;
 mod resolve;
 mod session;

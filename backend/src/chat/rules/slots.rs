@@ -244,11 +244,16 @@ pub(crate) fn is_modifier(
     if due.is_none() && level.is_none() {
         return false;
     }
-    tokens.iter().enumerate().all(|(i, token)| {
-        due.is_some_and(|found| found.covers(i))
-            || level.is_some_and(|(_, spans)| spans.iter().any(|span| span.contains(&i)))
-            || (!token.quoted && is_glue(&token.key))
-    })
+    tokens
+        .iter()
+        .enumerate()
+        .all(|(i, token)| covered(due, level, i) || (!token.quoted && is_glue(&token.key)))
+}
+
+/// Whether token `i` is part of the date or the priority found in a clause.
+pub(crate) fn covered(due: Option<&Found>, level: Option<&(Priority, Vec<Range<usize>>)>, i: usize) -> bool {
+    due.is_some_and(|found| found.covers(i))
+        || level.is_some_and(|(_, spans)| spans.iter().any(|span| span.contains(&i)))
 }
 
 /// Words people put in front of a title that are not part of it ("a task to", "a reminder to").

@@ -48,12 +48,7 @@ pub(crate) fn add(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
 pub(crate) fn items(ctx: Context<'_>, body: &[Token]) -> Vec<NewItem> {
     let due = dates::find(body, ctx.now, ctx.timezone);
     let level = slots::priority(body);
-    let skip = |i: usize| {
-        due.as_ref().is_some_and(|found| found.covers(i))
-            || level
-                .as_ref()
-                .is_some_and(|(_, spans)| spans.iter().any(|span| span.contains(&i)))
-    };
+    let skip = |i: usize| slots::covered(due.as_ref(), level.as_ref(), i);
     let parts = split_items(body, &skip);
     let titles: Vec<String> = if parts.len() > 1 && !distributes(body, &parts) {
         parts
@@ -70,6 +65,7 @@ pub(crate) fn items(ctx: Context<'_>, body: &[Token]) -> Vec<NewItem> {
             title,
             priority: level.as_ref().map(|(level, _)| *level),
             due_at: due.as_ref().map(|found| found.at),
+            description: None,
         })
         .collect()
 }
