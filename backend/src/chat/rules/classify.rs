@@ -8,7 +8,7 @@ use super::{
     ask, change,
     clauses::{split, strip},
     command::{Action, Answer, Change, Command, Intent, NewItem, Small, Target},
-    dates, done,
+    correct, dates, done,
     grammar::{ADD, COMPLETE, DELETE, QUERY, REOPEN, UNDO, UPDATE},
     refs::selection,
     remark,
@@ -47,6 +47,9 @@ enum Reading {
 pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiting: bool) -> Vec<Command> {
     let words = tokens(message);
     let ctx = Context { message, now, timezone };
+    if !awaiting && let Some(target) = correct::read(ctx, &words) {
+        return vec![Command::new(Intent::Correct(target), 0.9)];
+    }
     let mut readings = Vec::new();
     for range in split(&words, now, timezone) {
         let clause = &words[strip(&words, range)];

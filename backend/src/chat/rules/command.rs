@@ -43,6 +43,8 @@ pub(crate) enum Intent {
     Answer(Answer),
     /// "no wait, the other one"
     OtherOne,
+    /// "no wait, I meant 5" right after a change: revert it and do the same to this target.
+    Correct(Target),
     Small(Small),
     /// Words the engine could not read, as typed.
     Unknown(String),
