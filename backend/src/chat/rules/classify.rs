@@ -52,6 +52,11 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
     }
     let mut readings = Vec::new();
     for range in split(&words, now, timezone) {
+        // Before filler goes: "one more - call the bank" asks for a task with "one more".
+        if let Some(intent) = write::verbless(ctx, &words[range.clone()]) {
+            readings.push(Reading::Command(Command::new(intent, 0.9)));
+            continue;
+        }
         let clause = &words[strip(&words, range)];
         if clause.is_empty() {
             continue;

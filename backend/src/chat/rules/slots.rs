@@ -299,7 +299,9 @@ pub(crate) fn title(message: &str, tokens: &[Token], skip: &dyn Fn(usize) -> boo
             keep.truncate(keep.len() - len);
             continue;
         }
-        if keep.len() > 1 && words.last().is_some_and(|t| DANGLING.contains(&t.key.as_str())) {
+        // "call mom on [friday]": a lead left dangling by a date cut after it ("looked at" stays).
+        let cut_after = keep.last().is_some_and(|last| last + 1 < tokens.len());
+        if keep.len() > 1 && cut_after && words.last().is_some_and(|t| DANGLING.contains(&t.key.as_str())) {
             keep.pop();
             continue;
         }

@@ -52,7 +52,9 @@ pub(crate) fn tokens(message: &str) -> Vec<Token> {
         if quoted && closes {
             quoted = false;
         }
-        let stop = stop_after(raw);
+        // A dash standing alone ("one more - call the bank") introduces what follows, like a colon.
+        let dash = raw.chars().all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}'));
+        let stop = if dash { Some(Stop::Colon) } else { stop_after(raw) };
         let question = raw.contains('?');
         let word = normalise(raw);
         if word.is_empty() {
