@@ -25,7 +25,11 @@ const STRONG: &[&str] = &[
     "i wanted", "instead", "no no",
 ];
 
-const WEAK: &[&str] = &["no", "nope", "nah", "oh", "ah", "hmm", "actually", "i said"];
+#[rustfmt::skip]
+const WEAK: &[&str] = &[
+    "no", "nope", "nah", "oh", "ah", "hmm", "actually", "i said", "ugh", "argh", "damn", "dang", "oh no", "er", "erm",
+    "uh", "um", "oh wait",
+];
 
 /// Words around the task meant that say nothing either way.
 #[rustfmt::skip]

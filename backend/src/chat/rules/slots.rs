@@ -232,6 +232,14 @@ pub(crate) fn is_glue(word: &str) -> bool {
             | "all"
             | "same"
             | "both"
+            | "ideally"
+            | "preferably"
+            | "hopefully"
+            | "maybe"
+            | "perhaps"
+            | "latest"
+            | "would"
+            | "nice"
     )
 }
 
