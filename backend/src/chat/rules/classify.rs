@@ -47,8 +47,8 @@ enum Reading {
 pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiting: bool) -> Vec<Command> {
     let words = tokens(message);
     let ctx = Context { message, now, timezone };
-    if !awaiting && let Some(target) = correct::read(ctx, &words) {
-        return vec![Command::new(Intent::Correct(target), 0.9)];
+    if !awaiting && let Some(intent) = correction(ctx, &words) {
+        return vec![Command::new(intent, 0.9)];
     }
     let mut readings = Vec::new();
     for range in split(&words, now, timezone) {
@@ -91,13 +91,16 @@ fn weak(command: &Command, clause: &[Token]) -> bool {
 
 /// The remark `clause`: a date in it still counts unless it is in the past ("since monday").
 fn remark(ctx: Context<'_>, clause: &[Token], otherwise: Command) -> Remark {
-    let due = dates::find(clause, ctx.now, ctx.timezone).filter(|found| {
-        !found.spans.iter().any(|span| {
-            let before = span.start.checked_sub(1).and_then(|i| clause.get(i));
-            before.is_some_and(|t| matches!(t.key.as_str(), "since" | "last"))
-                || clause.get(span.end).is_some_and(|t| t.key == "ago")
-        })
-    });
+    let past = remark::in_the_past(clause);
+    let due = dates::find(clause, ctx.now, ctx.timezone)
+        .filter(|_| !past)
+        .filter(|found| {
+            !found.spans.iter().any(|span| {
+                let before = span.start.checked_sub(1).and_then(|i| clause.get(i));
+                before.is_some_and(|t| matches!(t.key.as_str(), "since" | "last"))
+                    || clause.get(span.end).is_some_and(|t| t.key == "ago")
+            })
+        });
     let level = slots::priority(clause);
     let skip = |i: usize| slots::covered(due.as_ref(), level.as_ref(), i);
     Remark {
@@ -108,6 +111,17 @@ fn remark(ctx: Context<'_>, clause: &[Token], otherwise: Command) -> Remark {
             due_at: due.map(|found| found.at),
         },
         otherwise,
+    }
+}
+
+/// "no wait, I meant 5"; "sorry, delete it instead" (the command said again).
+fn correction(ctx: Context<'_>, words: &[Token]) -> Option<Intent> {
+    match correct::read(ctx, words)? {
+        correct::Correction::Target(target) => Some(Intent::Correct(target, None)),
+        correct::Correction::Redo(range) => match by_lead(ctx, &words[range])? {
+            Intent::Act(action, target, change) => Some(Intent::Correct(target, Some((action, change)))),
+            _ => None,
+        },
     }
 }
 

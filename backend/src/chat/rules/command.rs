@@ -43,8 +43,9 @@ pub(crate) enum Intent {
     Answer(Answer),
     /// "no wait, the other one"
     OtherOne,
-    /// "no wait, I meant 5" right after a change: revert it and do the same to this target.
-    Correct(Target),
+    /// "no wait, I meant 5" right after a change: revert it and do the same (or the action said
+    /// again: "no wait, delete it instead") to this target.
+    Correct(Target, Option<(Action, Change)>),
     Small(Small),
     /// Words the engine could not read, as typed.
     Unknown(String),

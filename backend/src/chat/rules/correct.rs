@@ -3,14 +3,16 @@
 //! through the undo journal (the same path as "undo") and the same action is applied to the task
 //! meant, and the reply says both.
 
+use std::ops::Range;
+
 use super::{
     act,
-    command::{Answer, Target},
+    command::{Action, Answer, Change, Target},
     dates,
     grammar::{ADD, COMPLETE, DELETE, QUERY, REOPEN, UNDO, UPDATE},
     refs::target,
     session::Session,
-    slots::{self, longest_at},
+    slots::{self, longest_at, phrase_at},
     text::{Token, number},
     write::Context,
 };
@@ -72,8 +74,17 @@ fn trailing_at(tokens: &[Token], at: usize) -> Option<(usize, Marker)> {
     Some((at, marker))
 }
 
-/// The task a correction names, if the whole message is one.
-pub(crate) fn read(ctx: Context<'_>, tokens: &[Token]) -> Option<Target> {
+/// What a correction says was meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Correction {
+    /// The same action, on this task: "no wait, I meant 5".
+    Target(Target),
+    /// A command said again, in these tokens: "no wait, complete task 6 instead".
+    Redo(Range<usize>),
+}
+
+/// The correction the whole message is, if it is one.
+pub(crate) fn read(ctx: Context<'_>, tokens: &[Token]) -> Option<Correction> {
     let mut sure = Marker::Neutral;
     let mut start = 0;
     while let Some((len, marker)) = marker_at(tokens, start) {
@@ -86,13 +97,25 @@ pub(crate) fn read(ctx: Context<'_>, tokens: &[Token]) -> Option<Target> {
         end = at;
     }
     let rest = &tokens[start..end];
-    if sure == Marker::Neutral || rest.is_empty() || rest.len() > 6 || tokens.iter().any(|t| t.question) {
+    if sure == Marker::Neutral || rest.is_empty() || tokens.iter().any(|t| t.question) {
+        return None;
+    }
+    // "delete task 5 too" adds to what was done; "sorry, delete task 5 instead" replaces it.
+    let adds = rest.iter().any(|t| matches!(t.key.as_str(), "too" | "also" | "both"))
+        || (0..rest.len()).any(|at| phrase_at(rest, at, "as well").is_some());
+    let redo = [COMPLETE, DELETE, UPDATE, REOPEN]
+        .iter()
+        .any(|table| longest_at(rest, 0, table).is_some());
+    if redo && !adds && sure == Marker::Strong {
+        return Some(Correction::Redo(start..end));
+    }
+    if rest.len() > 6 {
         return None;
     }
     if let [only] = rest
         && let Some(n) = number(&only.key).filter(|n| *n > 0 && !matches!(only.key.as_str(), "a" | "an"))
     {
-        return Some(Target::Ids(vec![n]));
+        return Some(Correction::Target(Target::Ids(vec![n])));
     }
     // "oops, undo that", "sorry, saturday": an undo, or a new date for the task.
     let commands = [ADD, COMPLETE, DELETE, UPDATE, QUERY, REOPEN, UNDO];
@@ -101,9 +124,9 @@ pub(crate) fn read(ctx: Context<'_>, tokens: &[Token]) -> Option<Target> {
         return None;
     }
     match target(ctx.message, rest) {
-        target @ Target::Ids(_) => Some(target),
+        target @ Target::Ids(_) => Some(Correction::Target(target)),
         target @ (Target::Positions(_) | Target::LastOf(_) | Target::Words(_)) if sure == Marker::Strong => {
-            Some(target)
+            Some(Correction::Target(target))
         }
         _ => None,
     }
@@ -124,17 +147,27 @@ fn not_a_number(tokens: &[Token], at: usize) -> Option<usize> {
     Some(2 + lead)
 }
 
-/// Reverts the last turn's change and applies its action to `target` instead.
-pub(crate) async fn correct(session: &mut Session<'_, '_>, target: Target) -> String {
+/// Reverts the last turn's change and applies its action (or the one said again, `redo`) to
+/// `target` instead.
+pub(crate) async fn correct(session: &mut Session<'_, '_>, target: Target, redo: Option<(Action, Change)>) -> String {
     let Some(done) = session.before.done.clone() else {
-        // Nothing just changed to correct: the task is what the user is talking about now.
-        return act::answer(session, Answer::Pick(target)).await;
+        // Nothing just changed to correct: a command is carried out, a task is what the user is
+        // talking about now.
+        return match redo {
+            Some((action, change)) => act::act(session, action, target, change, false).await,
+            None => act::answer(session, Answer::Pick(target)).await,
+        };
     };
-    let ids = match session.resolve(done.action, &target).await {
+    let (action, change) = redo.clone().unwrap_or((done.action, done.change.clone()));
+    let ids = match session.resolve(action, &target).await {
         Ok(resolved) => resolved.ids,
         Err(unresolved) => return unresolved.reply,
     };
-    if ids == done.ids {
+    if ids == done.ids && action == done.action {
+        if redo.is_some() {
+            // "sorry, make it saturday": a new value for the same task, on top of the last one.
+            return act::apply_all(session, action, &ids, &change).await;
+        }
         session.state.touched = ids;
         return "That's the task I just changed, so I left it as it is.".into();
     }
@@ -142,7 +175,7 @@ pub(crate) async fn correct(session: &mut Session<'_, '_>, target: Target) -> St
         Ok(undone) => undone,
         Err(problem) => return format!("I couldn't take back my last change ({problem}), so I did nothing else."),
     };
-    let redone = act::apply_all(session, done.action, &ids, &done.change).await;
+    let redone = act::apply_all(session, action, &ids, &change).await;
     format!("Sorry about that. {undone}\n{redone}")
 }
 
@@ -152,6 +185,13 @@ mod tests {
     use crate::chat::rules::text::tokens;
 
     fn correction(text: &str) -> Option<Target> {
+        match meant(text)? {
+            Correction::Target(target) => Some(target),
+            Correction::Redo(_) => None,
+        }
+    }
+
+    fn meant(text: &str) -> Option<Correction> {
         let now = chrono::Utc::now();
         let ctx = Context {
             message: text,
@@ -179,6 +219,8 @@ mod tests {
             correction("sorry, I meant the dentist one"),
             Some(Target::Words(vec!["dentist".into()]))
         );
+        assert_eq!(meant("no wait, complete task 6 instead"), Some(Correction::Redo(2..5)));
+        assert_eq!(meant("oops, delete task 5 too"), None);
     }
 
     #[test]

@@ -99,7 +99,7 @@ async fn execute(session: &mut Session<'_, '_>, command: Command) -> (String, bo
         Intent::Undo => act::undo(session).await,
         Intent::Answer(answer) => act::answer(session, answer).await,
         Intent::OtherOne => act::other_one(session).await,
-        Intent::Correct(target) => correct::correct(session, target).await,
+        Intent::Correct(target, redo) => correct::correct(session, target, redo).await,
         Intent::Small(small) => small_talk(small),
         Intent::Unknown(text) if text.is_empty() => return (String::new(), false),
         Intent::Unknown(text) => return (format!("I didn't understand \"{text}\"."), false),

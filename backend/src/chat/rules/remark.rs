@@ -28,7 +28,12 @@ const SUBORDINATORS: &[&str] = &[
 ];
 
 /// Words that split a clause off before them even without a comma ("add X because …").
-pub(crate) const SPLITTERS: &[&str] = &["because", "cause", "cuz", "coz", "cos", "although", "whereas", "since"];
+/// The subordinators among them split only where a subject and verb follow ("… as it runs out").
+#[rustfmt::skip]
+pub(crate) const SPLITTERS: &[&str] = &[
+    "because", "cause", "cuz", "coz", "cos", "although", "whereas", "since", "as", "if", "unless", "once", "while",
+    "before", "after", "until",
+];
 
 const PRONOUNS: &[&str] = &["i", "you", "he", "she", "it", "we", "they", "there"];
 
@@ -119,8 +124,11 @@ fn finite(word: &str, head: &str, next: Option<&str>, phrase: bool) -> bool {
     if AUXILIARIES.contains(&word) || irregular_past(word).is_some() {
         return true;
     }
+    let takes_object = next.is_some_and(|next| OBJECTS.contains(&next) || DETERMINERS.contains(&next));
+    let inflected = (word.ends_with('s') && !word.ends_with("ss")) || word.ends_with("ed");
     if !phrase {
-        return false;
+        // "mom loves that place": after one bare word, an inflected verb with its object.
+        return inflected && takes_object && word.chars().count() > 3;
     }
     if next.is_some_and(|next| OBJECTS.contains(&next)) {
         return true;
@@ -132,6 +140,20 @@ fn finite(word: &str, head: &str, next: Option<&str>, phrase: bool) -> bool {
         None => ALONE.contains(&word),
     };
     past || (present && verb_follows)
+}
+
+/// Whether a remark tells of the past ("Mia was sick today", "we ran out this morning"): a date
+/// in it is when that happened, not when the task is due.
+pub(crate) fn in_the_past(tokens: &[Token]) -> bool {
+    tokens.iter().enumerate().any(|(i, token)| {
+        let key = token.key.as_str();
+        matches!(key, "was" | "were" | "had" | "did" | "ago" | "yesterday" | "last")
+            || (i > 0 && irregular_past(key).is_some() && PRONOUNS.contains(&tokens[i - 1].key.as_str()))
+            || (i > 0
+                && key.ends_with("ed")
+                && key.chars().count() > 4
+                && PRONOUNS.contains(&tokens[i - 1].key.as_str()))
+    })
 }
 
 /// What a remark says worth keeping as a task's description: the remark as typed, or nothing when

@@ -7,7 +7,7 @@ use super::{
     command::{Intent, NewItem},
     dates,
     grammar::{self, ADD},
-    slots::{self, longest_at},
+    slots::{self, longest_at, phrase_at},
     text::{Stop, Token, clean_phrase, span_text},
 };
 
@@ -97,8 +97,12 @@ pub(crate) fn verbless(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     if !(noun || new) || at == start {
         return None;
     }
+    let to_do =
+        phrase_at(tokens, at, "to do").is_some() && tokens.get(at + 1).is_some_and(|t| t.stop == Some(Stop::Colon));
     let title_at = match tokens.get(at).map(|t| t.key.as_str()) {
         _ if opened => at,
+        // "one more thing to do: …"
+        Some("to") if to_do => at + 2,
         Some("to" | "called" | "named" | "titled") if noun => at + 1,
         Some(word) if new && is_task_verb(word) => at,
         _ => return None,
