@@ -11,8 +11,9 @@ use super::{
     correct, dates, done,
     grammar::{ADD, COMPLETE, DELETE, QUERY, REOPEN, UNDO, UPDATE},
     refs::selection,
-    remark,
+    remark::{self, Remark},
     slots::{self, longest_at, phrase_at},
+    small::small_talk,
     text::{Token, clean_phrase, span_text, tokens},
     write::{self, Context},
 };
@@ -24,15 +25,6 @@ struct Modifier {
     priority: Option<Priority>,
     due_at: Option<DateTime<Utc>>,
     time_only: bool,
-}
-
-/// A remark beside a command ("…, it's her birthday"): its date and priority, what it says, and
-/// what the clause would be if no command stands beside it.
-#[derive(Debug, Clone)]
-struct Remark {
-    modifier: Modifier,
-    note: Option<String>,
-    otherwise: Command,
 }
 
 enum Reading {
@@ -64,8 +56,8 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
         let mut reading = read(ctx, clause, awaiting);
         if let Reading::Command(command) = &mut reading {
             command.asked = clause.iter().any(|t| t.question);
-            if remark::gives_reason(clause) || (remark::is_remark(clause) && weak(command, clause)) {
-                reading = Reading::Remark(remark(ctx, clause, command.clone()));
+            if remark::gives_reason(clause) || (remark::is_remark(clause) && remark::weak(command, clause)) {
+                reading = Reading::Remark(remark::read(ctx, clause, command.clone()));
             }
         }
         readings.push(reading);
@@ -74,44 +66,6 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
     // "oops, undo" is one undo.
     commands.dedup_by(|a, b| a.intent == Intent::Undo && b.intent == Intent::Undo);
     commands
-}
-
-/// A clause reads as a remark only where it says nothing surer: not a command with its own verb,
-/// not "the laundry is done", not the user's own "I took out the trash".
-fn weak(command: &Command, clause: &[Token]) -> bool {
-    let first_person = clause
-        .first()
-        .is_some_and(|t| matches!(t.key.as_str(), "i" | "we" | "just"));
-    match &command.intent {
-        Intent::Offer(_) | Intent::Unknown(_) => true,
-        Intent::Act(_, Target::Statement(_), _) => !first_person,
-        _ => command.score <= 0.6,
-    }
-}
-
-/// The remark `clause`: a date in it still counts unless it is in the past ("since monday").
-fn remark(ctx: Context<'_>, clause: &[Token], otherwise: Command) -> Remark {
-    let past = remark::in_the_past(clause);
-    let due = dates::find(clause, ctx.now, ctx.timezone)
-        .filter(|_| !past)
-        .filter(|found| {
-            !found.spans.iter().any(|span| {
-                let before = span.start.checked_sub(1).and_then(|i| clause.get(i));
-                before.is_some_and(|t| matches!(t.key.as_str(), "since" | "last"))
-                    || clause.get(span.end).is_some_and(|t| t.key == "ago")
-            })
-        });
-    let level = slots::priority(clause);
-    let skip = |i: usize| slots::covered(due.as_ref(), level.as_ref(), i);
-    Remark {
-        note: remark::note(ctx.message, clause, &skip),
-        modifier: Modifier {
-            priority: level.map(|(level, _)| level),
-            time_only: due.as_ref().is_some_and(|found| found.time_only),
-            due_at: due.map(|found| found.at),
-        },
-        otherwise,
-    }
 }
 
 /// "no wait, I meant 5"; "sorry, delete it instead" (the command said again).
@@ -137,13 +91,18 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
         match reading {
             Reading::Remark(remark) if !any_command => commands.push(remark.otherwise),
             Reading::Remark(remark) => {
+                let modifier = Modifier {
+                    priority: remark.priority,
+                    due_at: remark.due_at,
+                    time_only: remark.time_only,
+                };
                 notes.extend(remark.note);
                 match commands.last_mut() {
                     Some(command) => {
-                        apply(command, remark.modifier, true);
-                        describe(command, &mut notes);
+                        apply(command, modifier, true);
+                        remark::describe(command, &mut notes);
                     }
-                    None => waiting.push((remark.modifier, true)),
+                    None => waiting.push((modifier, true)),
                 }
             }
             Reading::Modifier(modifier) => match commands.last_mut() {
@@ -156,7 +115,7 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
                 for (modifier, remark) in waiting.drain(..) {
                     apply(&mut command, modifier, remark);
                 }
-                describe(&mut command, &mut notes);
+                remark::describe(&mut command, &mut notes);
                 commands.push(command);
             }
         }
@@ -174,25 +133,6 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
         commands.push(Command::new(Intent::Act(Action::Update, Target::Last, change), 0.6));
     }
     commands
-}
-
-/// Puts the remarks said so far into a new task's description; other commands have no place for them.
-fn describe(command: &mut Command, notes: &mut Vec<String>) {
-    if notes.is_empty() {
-        return;
-    }
-    let items = match &mut command.intent {
-        Intent::Add(items) => items.iter_mut().collect::<Vec<_>>(),
-        Intent::Offer(item) => vec![item],
-        _ => return notes.clear(),
-    };
-    let text = std::mem::take(notes).join(". ");
-    for item in items {
-        item.description = Some(match item.description.take() {
-            Some(before) => format!("{before}. {text}"),
-            None => text.clone(),
-        });
-    }
 }
 
 /// Applies a modifier; a remark's date or priority only fills in a new task's.
@@ -325,70 +265,6 @@ fn fallback(ctx: Context<'_>, clause: &[Token], has_slot: bool) -> Intent {
         }
     }
     Intent::Unknown(text)
-}
-
-fn small_talk(clause: &[Token]) -> Option<Small> {
-    let phrase = clause.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(" ");
-    let phrase = phrase.trim_end_matches(['!', '?', '.']);
-    let small = match phrase {
-        "hi" | "hello" | "hey" | "hey there" | "hi there" | "hello there" | "good morning" | "good afternoon"
-        | "good evening" | "yo" | "hiya" | "howdy" | "sup" | "what is up" | "greetings" | "morning" | "heya" => {
-            Small::Greet
-        }
-        "thanks" | "thank you" | "cheers" | "great" | "great thanks" | "perfect" | "awesome" | "cool" | "nice"
-        | "got it" | "sounds good" | "thanks a lot" | "thank you so much" | "many thanks" | "ok thanks" | "ok"
-        | "lovely" | "brilliant" | "excellent" | "amazing" | "good" | "great job" | "nice one" | "thanks so much"
-        | "ok cool" | "alright" | "noted" | "good job" | "wonderful" | "ok great" | "ok perfect" | "thanks!" => {
-            Small::Thank
-        }
-        "bye" | "goodbye" | "see you" | "see you later" | "good night" | "later" | "cya" | "bye bye" | "night"
-        | "that is all" | "that is it" | "nothing else" | "no thanks" | "i am done" | "all good" | "no" | "done"
-        | "all done" | "i am all done" | "that is everything" => Small::Bye,
-        "help"
-        | "what can you do"
-        | "what can i say"
-        | "how does this work"
-        | "commands"
-        | "what do you do"
-        | "how do i use this"
-        | "what are your commands"
-        | "instructions"
-        | "help me"
-        | "what can you help with"
-        | "what can you help me with"
-        | "how do you work"
-        | "options"
-        | "menu" => Small::Help,
-        "how are you" | "how is it going" | "how are things" | "how are you doing" | "how do you do" | "you ok"
-        | "are you ok" => Small::HowAreYou,
-        _ => {
-            let keys: Vec<&str> = clause.iter().map(|t| t.key.as_str()).collect();
-            let has = |w: &str| keys.contains(&w);
-            if has("joke") || has("funny") || phrase.contains("make me laugh") || phrase.contains("cheer me up") {
-                Small::Joke
-            } else if (has("you") || has("your"))
-                && (has("who")
-                    || has("built")
-                    || has("made")
-                    || has("created")
-                    || has("name")
-                    || has("bot")
-                    || has("human")
-                    || has("robot")
-                    || has("ai")
-                    || has("real")
-                    || has("are") && has("what"))
-                && !keys
-                    .iter()
-                    .any(|k| matches!(*k, "task" | "tasks" | "list" | "add" | "delete" | "mark"))
-            {
-                Small::AboutMe
-            } else {
-                return None;
-            }
-        }
-    };
-    Some(small)
 }
 
 /// "undo", "scratch that", "never mind"; "actually, make that thursday"; "no wait, the other one".

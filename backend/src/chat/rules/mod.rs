@@ -32,6 +32,7 @@ mod reply;
 mod resolve;
 mod session;
 mod slots;
+mod small;
 mod text;
 mod write;
 

@@ -5,11 +5,17 @@
 //! still modifies the command ("…, before the 5th would be nice"); its other words become the new
 //! task's description, unless they only hedge ("so I don't forget", "would be nice").
 
+use chrono::{DateTime, Utc};
+
 use super::{
+    command::{Command, Intent, Target},
+    dates,
     lexicon::irregular_past,
-    slots::{is_glue, longest_at},
+    slots::{self, is_glue, longest_at},
     text::{Token, capitalise, clean_phrase, span_text},
+    write::Context,
 };
+use crate::tasks::model::Priority;
 
 /// Words that open a remark whatever follows them ("because of the leak", "in case it rains").
 #[rustfmt::skip]
@@ -72,6 +78,72 @@ const HEDGES: &[&str] = &[
     "lol", "haha", "ok", "okay", "right", "guess", "think", "suppose", "mean", "thought", "before", "if", "forgot",
     "there", "was", "were", "are", "have", "has", "had", "though", "anyway",
 ];
+
+/// A remark beside a command ("…, it's her birthday"): its date and priority, what it says, and
+/// what the clause would be if no command stands beside it.
+#[derive(Debug, Clone)]
+pub(crate) struct Remark {
+    pub priority: Option<Priority>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub time_only: bool,
+    pub note: Option<String>,
+    pub otherwise: Command,
+}
+
+/// A clause reads as a remark only where it says nothing surer: not a command with its own verb,
+/// not "the laundry is done", not the user's own "I took out the trash".
+pub(crate) fn weak(command: &Command, clause: &[Token]) -> bool {
+    let first_person = clause
+        .first()
+        .is_some_and(|t| matches!(t.key.as_str(), "i" | "we" | "just"));
+    match &command.intent {
+        Intent::Offer(_) | Intent::Unknown(_) => true,
+        Intent::Act(_, Target::Statement(_), _) => !first_person,
+        _ => command.score <= 0.6,
+    }
+}
+
+/// The remark `clause`: a date in it still counts unless it is in the past ("since monday").
+pub(crate) fn read(ctx: Context<'_>, clause: &[Token], otherwise: Command) -> Remark {
+    let past = in_the_past(clause);
+    let due = dates::find(clause, ctx.now, ctx.timezone)
+        .filter(|_| !past)
+        .filter(|found| {
+            !found.spans.iter().any(|span| {
+                let before = span.start.checked_sub(1).and_then(|i| clause.get(i));
+                before.is_some_and(|t| matches!(t.key.as_str(), "since" | "last"))
+                    || clause.get(span.end).is_some_and(|t| t.key == "ago")
+            })
+        });
+    let level = slots::priority(clause);
+    let skip = |i: usize| slots::covered(due.as_ref(), level.as_ref(), i);
+    Remark {
+        note: note(ctx.message, clause, &skip),
+        priority: level.map(|(level, _)| level),
+        time_only: due.as_ref().is_some_and(|found| found.time_only),
+        due_at: due.map(|found| found.at),
+        otherwise,
+    }
+}
+
+/// Puts the remarks said so far into a new task's description; other commands have no place for them.
+pub(crate) fn describe(command: &mut Command, notes: &mut Vec<String>) {
+    if notes.is_empty() {
+        return;
+    }
+    let items = match &mut command.intent {
+        Intent::Add(items) => items.iter_mut().collect::<Vec<_>>(),
+        Intent::Offer(item) => vec![item],
+        _ => return notes.clear(),
+    };
+    let text = std::mem::take(notes).join(". ");
+    for item in items {
+        item.description = Some(match item.description.take() {
+            Some(before) => format!("{before}. {text}"),
+            None => text.clone(),
+        });
+    }
+}
 
 /// Whether `tokens` open with a reason ("because …"): never a command, whatever follows.
 pub(crate) fn gives_reason(tokens: &[Token]) -> bool {
