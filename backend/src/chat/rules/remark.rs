@@ -34,11 +34,11 @@ const SUBORDINATORS: &[&str] = &[
 ];
 
 /// Words that split a clause off before them even without a comma ("add X because …").
-/// The subordinators among them split only where a subject and verb follow ("… as it runs out").
+/// The subordinators among them split only where a subject and verb follow ("… as it runs out");
+/// a condition said without a comma ("call mom when I get home") stays in the title.
 #[rustfmt::skip]
 pub(crate) const SPLITTERS: &[&str] = &[
-    "because", "cause", "cuz", "coz", "cos", "although", "whereas", "since", "as", "if", "unless", "once", "while",
-    "before", "after", "until",
+    "because", "cause", "cuz", "coz", "cos", "although", "whereas", "since", "as", "before",
 ];
 
 const PRONOUNS: &[&str] = &["i", "you", "he", "she", "it", "we", "they", "there"];

@@ -266,12 +266,13 @@ pub(crate) fn covered(due: Option<&Found>, level: Option<&(Priority, Vec<Range<u
 
 /// Words people put in front of a title that are not part of it ("a task to", "a reminder to").
 #[rustfmt::skip]
-const TITLE_LEADS: [&str; 40] = [
+const TITLE_LEADS: [&str; 47] = [
     "a new task to", "a new task", "new task", "a task to", "a task for", "a task called", "a task", "task to",
     "task", "a todo to", "a todo for", "a todo", "todo", "a reminder to", "a reminder for", "a reminder about",
     "a reminder", "reminder to", "an item", "item", "called", "named", "titled", "that says", "saying",
     "to remember to", "remember to", "remind me to", "do not forget to", "not forget to", "to", "really", "also",
-    "definitely", "probably", "still", "quickly", "then", "and", "plus",
+    "definitely", "probably", "still", "quickly", "then", "and", "plus", "to my list to", "to the list to",
+    "to my list", "to the list", "on my list to", "my list to", "the list to",
 ];
 
 /// Words people put after a title that are not part of it.
