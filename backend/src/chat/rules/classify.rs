@@ -56,7 +56,16 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
         let mut reading = read(ctx, clause, awaiting);
         if let Reading::Command(command) = &mut reading {
             command.asked = clause.iter().any(|t| t.question);
-            if remark::gives_reason(clause) || (remark::is_remark(clause) && remark::weak(command, clause)) {
+            let after_add = readings.iter().any(|reading| {
+                matches!(
+                    reading,
+                    Reading::Command(Command {
+                        intent: Intent::Add(_),
+                        ..
+                    })
+                )
+            });
+            if remark::gives_reason(clause) || (remark::is_remark(clause) && remark::weak(command, clause, after_add)) {
                 reading = Reading::Remark(remark::read(ctx, clause, command.clone()));
             }
         }

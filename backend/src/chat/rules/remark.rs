@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    command::{Command, Intent, Target},
+    command::{Action, Command, Intent, Target},
     dates,
     lexicon::irregular_past,
     slots::{self, is_glue, longest_at},
@@ -91,14 +91,16 @@ pub(crate) struct Remark {
 }
 
 /// A clause reads as a remark only where it says nothing surer: not a command with its own verb,
-/// not "the laundry is done", not the user's own "I took out the trash".
-pub(crate) fn weak(command: &Command, clause: &[Token]) -> bool {
+/// not "the laundry is done", not the user's own "I took out the trash". Right after a new task,
+/// "the show is on saturday" tells about it rather than moving a task called "show".
+pub(crate) fn weak(command: &Command, clause: &[Token], after_add: bool) -> bool {
     let first_person = clause
         .first()
         .is_some_and(|t| matches!(t.key.as_str(), "i" | "we" | "just"));
     match &command.intent {
         Intent::Offer(_) | Intent::Unknown(_) => true,
         Intent::Act(_, Target::Statement(_), _) => !first_person,
+        Intent::Act(Action::Update, Target::Words(_), change) if after_add => change.title.is_none(),
         _ => command.score <= 0.6,
     }
 }
