@@ -106,6 +106,9 @@ pub(super) struct Fields {
     /// A date expression, or `none` for no due date.
     #[serde(default)]
     pub due: Option<String>,
+    /// The description, or `none` for none; not checked when not given.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Which engine answers.
@@ -127,6 +130,7 @@ pub(super) struct Row {
     pub done: bool,
     pub priority: String,
     pub due: Option<DateTime<Utc>>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -309,6 +313,7 @@ async fn seed_task(db: &PgPool, user: uuid::Uuid, seed: &Seed, now: DateTime<Utc
         done,
         priority,
         due,
+        description: None,
     }
 }
 
