@@ -7,9 +7,10 @@ use axum::{
     BoxError, Router,
     error_handling::HandleErrorLayer,
     extract::{DefaultBodyLimit, FromRef},
+    middleware,
 };
 use secrecy::ExposeSecret;
-use service_kit::{Lifecycle, server::Server};
+use service_kit::{Lifecycle, client::TrustedProxies, server::Server};
 use sqlx::{Connection, PgPool, postgres::PgConnectOptions, postgres::PgPoolOptions};
 use tower::ServiceBuilder;
 use utoipa::OpenApi;
@@ -17,13 +18,21 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     access_tokens,
-    auth::{self, extract::ClientAddressPolicy, rate_limit::LoginLimiter, token::TokenKeys},
+    auth::{
+        self,
+        extract::Authenticator,
+        rate_limit::{SignupQuota, Throttles},
+        sessions::Sessions,
+        token::TokenKeys,
+    },
     chat::{self, agent::Engine},
     config::Config,
+    database::{self, DatabaseGate},
     error::Error,
     health, mcp,
     metrics::{self, Metrics},
     openapi::{self, ApiDoc, ApiDocument},
+    quotas::UserQuotas,
     tasks,
 };
 
@@ -33,16 +42,18 @@ pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 const DATABASE_STARTUP_RETRY: Duration = Duration::from_secs(60);
 /// A pooled connection idle this long is pinged before a request gets it.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
-/// How often the login limiter forgets recovered keys.
+/// How often the throttles forget recovered keys.
 const LIMITER_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Everything handlers share; sub-states are reached with `State<T>` through `FromRef`.
 #[derive(Debug, Clone, FromRef)]
 pub struct AppState {
     pub(crate) db: PgPool,
-    pub(crate) tokens: Arc<TokenKeys>,
-    pub(crate) login_limiter: LoginLimiter,
-    pub(crate) client_addresses: ClientAddressPolicy,
+    pub(crate) database_gate: DatabaseGate,
+    pub(crate) auth: Authenticator,
+    pub(crate) throttles: Throttles,
+    pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) quotas: UserQuotas,
     pub lifecycle: Lifecycle,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) openapi: ApiDocument,
@@ -65,15 +76,25 @@ impl AppState {
             "{}".into()
         });
         let metrics = Arc::new(Metrics::new());
+        let sessions = Sessions::new(db.clone(), metrics.session_checks());
         Ok(Self {
-            mcp: mcp::Endpoint::new(db.clone(), metrics.clone(), &config.mcp_allowed_origins, MAX_BODY_BYTES),
-            db,
+            mcp: mcp::Endpoint::new(
+                db.clone(),
+                metrics.clone(),
+                config.quotas,
+                &config.mcp_allowed_origins,
+                MAX_BODY_BYTES,
+            ),
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
-            tokens: Arc::new(TokenKeys::new(&config.auth_secret, ttl)),
-            login_limiter: LoginLimiter::default(),
-            client_addresses: ClientAddressPolicy {
-                trust_forwarded_for: config.trust_forwarded_for,
-            },
+            auth: Authenticator::new(TokenKeys::new(&config.auth_secret, ttl), sessions, db.clone()),
+            database_gate: DatabaseGate::new(db.clone()),
+            db,
+            throttles: Throttles::new(SignupQuota {
+                burst: config.signup_burst,
+                interval: Duration::from_secs(config.signup_interval_secs),
+            }),
+            trusted_proxies: config.trusted_proxies(),
+            quotas: UserQuotas::new(config.quotas),
             lifecycle: Lifecycle::default(),
             metrics,
             openapi: ApiDocument(document.into()),
@@ -82,41 +103,55 @@ impl AppState {
     }
 }
 
-/// Every documented route, in two groups: requests bounded by the request timeout, and chat turns,
-/// which stream for as long as the agent works and carry their own deadline.
-fn api_routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
-    let bounded = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every documented route, in three groups: the operational endpoints; the API, whose requests
+/// are bounded by the request timeout; and chat turns, which stream for as long as the agent works
+/// and carry their own deadline.
+fn api_routes() -> [OpenApiRouter<AppState>; 3] {
+    let operations = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::metrics))
-        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(openapi::openapi_json));
+    let api = OpenApiRouter::new()
         .merge(auth::routes())
         .merge(access_tokens::routes())
         .merge(tasks::routes());
-    (bounded, chat::routes())
+    [operations, api, chat::routes()]
 }
 
 /// The OpenAPI document of exactly the routes that [`router`] serves.
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
-    let (bounded, chat) = api_routes();
-    bounded.merge(chat).split_for_parts().1
+    let [operations, api, chat] = api_routes();
+    operations.merge(api).merge(chat).split_for_parts().1
 }
 
 /// The whole HTTP application over `state`, middleware included; serve it or drive it with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    let (bounded, chat) = api_routes();
+    let [operations, api, chat] = api_routes();
     let RequestTimeout(timeout) = state.request_timeout;
-    let timed = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
-        .timeout(timeout);
+    let timed = || {
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|_: BoxError| async { Error::Timeout }))
+            .timeout(timeout)
+    };
     let http_metrics = state.metrics.http();
-    let routes = bounded
+    // Readiness reports an outage itself; everything else that needs the database fails fast in one.
+    let data = api
         .split_for_parts()
         .0
         // Not in the OpenAPI document: MCP describes itself (tools/list).
         .merge(mcp::routes())
-        .layer(timed)
+        .layer(timed())
         .merge(chat.split_for_parts().0)
+        .layer(middleware::from_fn_with_state(
+            state.database_gate.clone(),
+            database::gate,
+        ));
+    let routes = operations
+        .split_for_parts()
+        .0
+        .layer(timed())
+        .merge(data)
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -138,6 +173,12 @@ impl service_kit::Service for Application {
     /// Connects to the database (retrying while it starts), runs migrations, binds the listener.
     async fn build(config: Config) -> anyhow::Result<Self> {
         tracing::info!(llm_provider = ?config.llm_provider, "chat engine");
+        if config.trust_forwarded_for {
+            tracing::warn!(
+                "TRUST_FORWARDED_FOR=true is deprecated: it trusts X-Forwarded-For from every peer; \
+                 set TRUSTED_PROXIES to the proxies' addresses instead"
+            );
+        }
         let db = connect_and_migrate(&config).await?;
         let state = AppState::new(db.clone(), &config)?;
         let server = Server::bind(
@@ -145,6 +186,7 @@ impl service_kit::Service for Application {
             router(state.clone()),
             state.lifecycle.clone(),
             config.shutdown_grace(),
+            &config.http,
         )
         .await?
         // Every request has finished, so every connection is back in the pool.
@@ -157,8 +199,21 @@ impl service_kit::Service for Application {
     }
 
     async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        spawn_limiter_purge(self.state.login_limiter.clone(), self.state.lifecycle.clone());
-        self.server.run_until_stopped(shutdown).await
+        let Self { server, state } = self;
+        let lifecycle = state.lifecycle.clone();
+        let serving = async {
+            let result = server.run_until_stopped(shutdown).await;
+            // Ends the background work below even when serving failed.
+            lifecycle.begin_shutdown();
+            result
+        };
+        let sessions = state.auth.sessions().cache();
+        let (result, (), ()) = tokio::join!(
+            serving,
+            purge_throttles(&state, &state.lifecycle),
+            sessions.follow(&state.db, &state.lifecycle),
+        );
+        result
     }
 }
 
@@ -208,14 +263,16 @@ fn is_connection_problem(err: &sqlx::migrate::MigrateError) -> bool {
     )
 }
 
-fn spawn_limiter_purge(limiter: LoginLimiter, lifecycle: Lifecycle) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(LIMITER_PURGE_INTERVAL);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => limiter.purge(),
-                () = lifecycle.shutdown_started() => break,
+/// Until shutdown begins, forgets recovered throttle keys every minute.
+async fn purge_throttles(state: &AppState, lifecycle: &Lifecycle) {
+    let mut ticks = tokio::time::interval(LIMITER_PURGE_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                state.throttles.purge();
+                state.quotas.purge();
             }
+            () = lifecycle.shutdown_started() => break,
         }
-    });
+    }
 }

@@ -5,7 +5,12 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
-use service_kit::config::{Logging, Rule};
+use service_kit::{
+    client::TrustedProxies,
+    config::{HttpLimits, Logging, Rule},
+};
+
+use crate::quotas::Quotas;
 
 /// Minimum length of `AUTH_SECRET`: HS256 keys shorter than the hash output are weak.
 pub(crate) const MIN_AUTH_SECRET_BYTES: usize = 32;
@@ -89,8 +94,24 @@ pub struct Config {
     #[arg(long, env = "AUTH_TOKEN_TTL_HOURS", default_value_t = 168)]
     pub(crate) auth_token_ttl_hours: u32,
 
-    /// Trust the first `X-Forwarded-For` address as the client (only behind a trusted proxy such as the frontend).
-    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    /// Signups one client may make at once (per replica); then one more every `SIGNUP_INTERVAL_SECS`.
+    #[arg(long, env = "SIGNUP_BURST", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) signup_burst: u32,
+
+    /// Seconds a client waits for each further signup once its burst is used.
+    #[arg(long, env = "SIGNUP_INTERVAL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) signup_interval_secs: u64,
+
+    #[command(flatten)]
+    pub(crate) http: HttpLimits,
+
+    #[command(flatten)]
+    pub(crate) quotas: Quotas,
+
+    /// Deprecated: `true` trusts `X-Forwarded-For` from every peer, as `TRUSTED_PROXIES=0.0.0.0/0,::/0`
+    /// does; set `TRUSTED_PROXIES` instead.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set,
+          conflicts_with = "trusted_proxies", hide = true)]
     pub(crate) trust_forwarded_for: bool,
 
     /// Browser origins (`scheme://host[:port]`, comma-separated) allowed to call the MCP endpoint; by
@@ -120,6 +141,16 @@ impl Config {
 
     pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The peers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, or everyone under
+    /// the deprecated `TRUST_FORWARDED_FOR=true`).
+    pub(crate) fn trusted_proxies(&self) -> TrustedProxies {
+        if self.trust_forwarded_for {
+            TrustedProxies::everyone()
+        } else {
+            self.http.trusted_proxies.clone()
+        }
     }
 }
 

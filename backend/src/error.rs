@@ -19,6 +19,13 @@ pub(crate) type FieldErrors = BTreeMap<String, String>;
 /// rather than failing in the database.
 pub(crate) const NUL_PROBLEM: &str = "must not contain NUL (U+0000) characters";
 
+/// What clients are asked to wait while the database is unreachable.
+pub(crate) const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Marks a response whose request found the database unreachable (see [`crate::database`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DatabaseWentDown;
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
     #[error("authentication required: send a valid bearer token")]
@@ -37,6 +44,10 @@ pub(crate) enum Error {
     NotFound(&'static str),
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error(
+        "the assistant is still answering an earlier message in this conversation; send yours when that reply has finished"
+    )]
+    TurnInProgress,
     #[error("some fields are invalid")]
     Validation(FieldErrors),
     #[error("{0}")]
@@ -51,6 +62,15 @@ pub(crate) enum Error {
     PayloadTooLarge,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Over one of the user's quotas (crate::quotas); the message says which.
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: Option<u64>,
+    },
+    /// Too much work of this kind is already queued (password hashing).
+    #[error("the server is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error("the request took too long and was cancelled")]
     Timeout,
     #[error("no route for this path")]
@@ -60,8 +80,12 @@ pub(crate) enum Error {
     /// The chat agent could not finish a turn; the message says what was already done.
     #[error("{message}")]
     Agent { code: &'static str, message: String },
+    /// The database cannot be reached: `Some` the failure just seen, `None` when it was already
+    /// known to be down and the request was not even tried.
+    #[error("the database is unavailable right now; try again in a few seconds")]
+    DatabaseUnavailable(Option<sqlx::Error>),
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -89,13 +113,13 @@ impl Error {
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::SessionRequired | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::EmailTaken => StatusCode::CONFLICT,
+            Self::EmailTaken | Self::TurnInProgress => StatusCode::CONFLICT,
             Self::Validation(_) | Self::InvalidBody(_) | Self::InvalidQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } | Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Timeout | Self::Busy { .. } | Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Agent { .. } => StatusCode::BAD_GATEWAY,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,6 +135,7 @@ impl Error {
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::NotFound(_) | Self::RouteNotFound => "not_found",
             Self::EmailTaken => "email_taken",
+            Self::TurnInProgress => "turn_in_progress",
             Self::Validation(_) => "validation_failed",
             Self::InvalidBody(_) => "invalid_body",
             Self::InvalidQuery(_) => "invalid_query",
@@ -118,10 +143,23 @@ impl Error {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::Busy { .. } => "busy",
+            Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::Timeout => "timeout",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Agent { code, .. } => code,
             Self::Database(_) | Self::Internal(_) => "internal",
+        }
+    }
+
+    /// Seconds the client should wait before trying again, for `Retry-After`.
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } => Some(*retry_after_secs),
+            Self::QuotaExceeded { retry_after_secs, .. } => *retry_after_secs,
+            Self::DatabaseUnavailable(_) => Some(DATABASE_RETRY_AFTER_SECS),
+            _ => None,
         }
     }
 
@@ -131,19 +169,45 @@ impl Error {
     }
 }
 
+/// A database that cannot be reached is a 503 to retry, not an internal error.
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        if is_unreachable(&err) {
+            Self::DatabaseUnavailable(Some(err))
+        } else {
+            Self::Database(err)
+        }
+    }
+}
+
+/// Failures of the connection rather than of the statement: no connection could be had in time,
+/// the socket broke, or the server said it is shutting down, starting or out of connections.
+pub(crate) fn is_unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
+        _ => false,
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status_code();
         // Internal causes are logged once, here, inside the request span; clients only see "internal".
         match &self {
             Self::Database(err) => tracing::error!(error = %err, "database error"),
+            Self::DatabaseUnavailable(Some(err)) => tracing::warn!(error = %err, "database unavailable"),
             Self::Internal(err) => tracing::error!(error = format!("{err:#}"), "internal error"),
             _ => {}
         }
-        let retry_after = match &self {
-            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            _ => None,
-        };
+        let went_down = matches!(self, Self::DatabaseUnavailable(Some(_)));
+        let retry_after = self.retry_after_secs();
         let unauthenticated = matches!(self, Self::Unauthenticated);
         let body = ErrorBody {
             error: ErrorDetail {
@@ -165,6 +229,9 @@ impl IntoResponse for Error {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if went_down {
+            response.extensions_mut().insert(DatabaseWentDown);
         }
         response
     }

@@ -7,12 +7,14 @@ mod app;
 mod auth;
 mod chat;
 mod config;
+mod database;
 mod error;
 mod extract;
 mod health;
 mod mcp;
 mod metrics;
 mod openapi;
+mod quotas;
 mod tasks;
 
 pub use app::{AppState, Application, router};

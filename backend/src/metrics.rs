@@ -11,7 +11,10 @@ use prometheus_client::{
 use service_kit::metrics::HttpMetrics;
 use sqlx::PgPool;
 
-use crate::chat::{model::ToolCallRecord, tools};
+use crate::{
+    auth::sessions::SessionChecks,
+    chat::{model::ToolCallRecord, tools},
+};
 
 /// Latency buckets in seconds, from 1 ms to 10 s.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -22,6 +25,11 @@ const LATENCY_BUCKETS: &[f64] = &[
 struct TurnLabels {
     engine: &'static str,
     outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SessionCheckLabels {
+    answered_from: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -50,6 +58,7 @@ pub(crate) struct Metrics {
     tool_calls: Family<ToolLabels, Counter>,
     mcp_tool_calls: Family<ToolLabels, Counter>,
     mcp_tool_seconds: Family<ToolNameLabel, Histogram, fn() -> Histogram>,
+    session_checks: Family<SessionCheckLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -106,6 +115,12 @@ impl Metrics {
             "Time to run a tool called over MCP, by tool",
             mcp_tool_seconds.clone(),
         );
+        let session_checks = Family::<SessionCheckLabels, Counter>::default();
+        registry.register(
+            "auth_session_checks",
+            "Session checks of authenticated requests, by where the answer came from (memory, database)",
+            session_checks.clone(),
+        );
         Self {
             shared,
             pool_connections,
@@ -115,6 +130,20 @@ impl Metrics {
             tool_calls,
             mcp_tool_calls,
             mcp_tool_seconds,
+            session_checks,
+        }
+    }
+
+    /// The counters the session check increments.
+    pub(crate) fn session_checks(&self) -> SessionChecks {
+        let counter = |answered_from| {
+            self.session_checks
+                .get_or_create(&SessionCheckLabels { answered_from })
+                .clone()
+        };
+        SessionChecks {
+            memory: counter("memory"),
+            database: counter("database"),
         }
     }
 

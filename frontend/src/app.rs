@@ -6,20 +6,21 @@ use anyhow::Context;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRef},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     middleware,
     routing::{any, get, post},
 };
-use service_kit::{Lifecycle, metrics::Metrics, server::Server};
+use service_kit::{Lifecycle, client::TrustedProxies, metrics::Metrics, server::Server};
 use tower::ServiceBuilder;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::{set_header::SetResponseHeaderLayer, timeout::TimeoutLayer};
 
 use crate::{
     assets,
-    backend_client::BackendClient,
+    backend_client::{BackendClient, Timeouts},
     config::Config,
     error::Error,
-    health, mcp, security,
+    health, mcp,
+    security::{self, CsrfGuard},
     session::CookiePolicy,
     urls,
     views::{self, auth, chat, connect, stream, tasks},
@@ -37,6 +38,8 @@ const LATENCY_BUCKETS: &[f64] = &[
 pub struct AppState {
     pub(crate) backend: BackendClient,
     pub(crate) cookies: CookiePolicy,
+    pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) csrf: CsrfGuard,
     pub lifecycle: Lifecycle,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) request_timeout: RequestTimeout,
@@ -49,17 +52,21 @@ pub(crate) struct RequestTimeout(pub Duration);
 impl AppState {
     pub fn new(config: &Config) -> anyhow::Result<Self> {
         let chat_timeout = Duration::from_secs(config.chat_timeout_secs);
-        let backend = BackendClient::new(
-            &config.backend_url,
-            Duration::from_secs(config.backend_timeout_secs),
-            chat_timeout,
-        )
-        .context("cannot build the backend client")?;
+        let timeouts = Timeouts {
+            call: Duration::from_secs(config.backend_timeout_secs),
+            chat: chat_timeout,
+            chat_first_byte: Duration::from_secs(config.chat_first_byte_timeout_secs),
+        };
+        let backend = BackendClient::new(&config.backend_url, timeouts).context("cannot build the backend client")?;
+        let cookies = CookiePolicy {
+            secure: config.cookie_secure,
+        };
+        let trusted_proxies = config.http.trusted_proxies.clone();
         Ok(Self {
             backend,
-            cookies: CookiePolicy {
-                secure: config.cookie_secure,
-            },
+            cookies,
+            csrf: CsrfGuard::new(config.csrf_key()?, cookies, trusted_proxies.clone()),
+            trusted_proxies,
             lifecycle: Lifecycle::default(),
             metrics: Arc::new(Metrics::new(
                 LATENCY_BUCKETS,
@@ -78,10 +85,13 @@ fn page_routes(state: &AppState) -> Router<AppState> {
         .route(urls::LOGIN, get(auth::login_page).post(auth::login))
         .route(urls::SIGNUP, get(auth::signup_page).post(auth::signup))
         .route(urls::LOGOUT, post(auth::logout))
+        .route(urls::LOGOUT_EVERYWHERE, post(auth::logout_everywhere))
         .route(urls::CHAT, get(chat::new_chat))
         .route(urls::CHAT_CONVERSATION, get(chat::conversation))
         .route(urls::CHAT_SEND, post(chat::send))
-        .route(urls::CHAT_STREAM, get(stream::stream))
+        .route(urls::CHAT_TURN, get(stream::resume))
+        .route(urls::CHAT_TURN_STREAM, get(stream::stream))
+        .route(urls::CHAT_TURN_STOP, post(stream::stop))
         .route(urls::CHAT_SYNC, get(chat::sync))
         .route(urls::CHAT_DELETE, post(chat::delete))
         .route(urls::TASKS, get(tasks::index).post(tasks::create))
@@ -95,8 +105,13 @@ fn page_routes(state: &AppState) -> Router<AppState> {
         .route(urls::CONNECT_TOKEN_REVOKE, post(connect::revoke))
         .fallback(|| async { Error::NotFound })
         // Inner first: the adapter sees the CSRF rejection too, so htmx shows it as a banner.
-        .layer(middleware::from_fn_with_state(state.cookies, security::csrf))
+        .layer(middleware::from_fn_with_state(state.csrf.clone(), security::csrf))
         .layer(middleware::from_fn(views::htmx_adapter))
+        // Pages show the user's data and carry their CSRF token: no cache, shared or private, keeps them.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// The whole HTTP application over `state`, middleware included; serve it or drive it with `oneshot`.
@@ -143,6 +158,7 @@ impl service_kit::Service for Application {
             router(state),
             lifecycle,
             config.shutdown_grace(),
+            &config.http,
         )
         .await?;
         Ok(Self { server })

@@ -1,22 +1,24 @@
 //! The one way the frontend talks to todo-backend: JSON over HTTP with timeouts, forwarding the
 //! request id and the browser's address, and mapping answers onto [`Error`].
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequestParts},
+    extract::{FromRef, FromRequestParts},
     http::{HeaderMap, HeaderName, StatusCode, header, request::Parts},
 };
 use reqwest::{Method, RequestBuilder, header::ACCEPT};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use service_kit::client::{ClientAddress, TrustedProxies};
+use uuid::Uuid;
 
 use crate::{
     error::{Error, FieldErrors, Result},
     models::{
-        AccessToken, AccessTokenRequest, AuthToken, ChatReply, ChatRequest, Conversation, ConversationSummary,
-        CreatedAccessToken, LoginRequest, SignupRequest, Task, TaskInput, TaskQuery,
+        AccessToken, AccessTokenRequest, AuthToken, ChatRequest, Conversation, ConversationSummary, CreatedAccessToken,
+        LoginRequest, SignupRequest, Task, TaskInput, TaskQuery, TurnStatus,
     },
     session::Session,
 };
@@ -31,6 +33,19 @@ pub(crate) struct BackendClient {
     http: reqwest::Client,
     base: Arc<str>,
     chat_timeout: Duration,
+    chat_first_byte: Duration,
+}
+
+/// How long each kind of backend call may take.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// Ordinary calls.
+    pub call: Duration,
+    /// A whole chat turn.
+    pub chat: Duration,
+    /// Until a streamed chat turn starts answering: a backend that accepted the connection but
+    /// is frozen is given up on after this, not after the whole turn's time.
+    pub chat_first_byte: Duration,
 }
 
 /// Per-request context forwarded to the backend.
@@ -41,17 +56,19 @@ pub(crate) struct Caller {
 }
 
 impl BackendClient {
-    /// `timeout` bounds ordinary calls; chat turns get `chat_timeout` (their own, longer limit).
-    pub(crate) fn new(base: &str, timeout: Duration, chat_timeout: Duration) -> anyhow::Result<Self> {
+    pub(crate) fn new(base: &str, timeouts: Timeouts) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
-            .timeout(timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
+            .timeout(timeouts.call)
+            // Shorter than the backend's idle keep-alive deadline (HTTP_IDLE_TIMEOUT_SECS, 75 s),
+            // so a pooled connection is never one the backend is just closing.
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
         Ok(Self {
             http,
             base: base.trim_end_matches('/').into(),
-            chat_timeout,
+            chat_timeout: timeouts.chat,
+            chat_first_byte: timeouts.chat_first_byte,
         })
     }
 
@@ -87,6 +104,23 @@ impl BackendClient {
     pub(crate) async fn login(&self, caller: &Caller, body: &LoginRequest<'_>) -> Result<AuthToken> {
         let request = self.request(caller, Method::POST, "/api/auth/login", None).json(body);
         json(send(request, false).await?).await
+    }
+
+    /// Ends this session at the backend.
+    pub(crate) async fn logout(&self, caller: &Caller, session: &Session) -> Result<()> {
+        send(
+            self.request(caller, Method::POST, "/api/auth/logout", Some(session)),
+            true,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Ends every session of the session's user.
+    pub(crate) async fn logout_everywhere(&self, caller: &Caller, session: &Session) -> Result<()> {
+        let request = self.request(caller, Method::POST, "/api/auth/logout-everywhere", Some(session));
+        send(request, true).await?;
+        Ok(())
     }
 
     /// Tasks matching `query` and the total count (`X-Total-Count`).
@@ -164,27 +198,53 @@ impl BackendClient {
         Ok(())
     }
 
-    /// One chat turn, answered as a whole (the path for browsers without JavaScript).
-    pub(crate) async fn chat(&self, caller: &Caller, session: &Session, body: &ChatRequest<'_>) -> Result<ChatReply> {
-        let path = format!("/api/{}/chat", session.user_id);
-        let request = self.request(caller, Method::POST, &path, Some(session)).json(body);
-        json(send(request.timeout(self.chat_timeout), true).await?).await
-    }
-
-    /// One chat turn as the backend's Server-Sent Events; errors before the stream starts are errors here.
-    pub(crate) async fn chat_stream(
+    /// Stores a message as a pending turn; nothing runs until the turn is asked for by its id.
+    pub(crate) async fn create_turn(
         &self,
         caller: &Caller,
         session: &Session,
         body: &ChatRequest<'_>,
+    ) -> Result<TurnStatus> {
+        let path = format!("/api/{}/chat/turns", session.user_id);
+        let request = self.request(caller, Method::POST, &path, Some(session)).json(body);
+        json(send(request, true).await?).await
+    }
+
+    /// Runs the turn (or, if it ran before, waits for it) and answers with the finished turn: the
+    /// path for browsers without JavaScript.
+    pub(crate) async fn run_turn(&self, caller: &Caller, session: &Session, turn: Uuid) -> Result<TurnStatus> {
+        let path = format!("/api/{}/chat/turns/{turn}/run", session.user_id);
+        let request = self.request(caller, Method::POST, &path, Some(session));
+        json(send(request.timeout(self.chat_timeout), true).await?).await
+    }
+
+    /// The same as the backend's Server-Sent Events: live, or a replay of a turn that had already
+    /// been asked for. Errors before the stream starts are errors here.
+    pub(crate) async fn run_turn_stream(
+        &self,
+        caller: &Caller,
+        session: &Session,
+        turn: Uuid,
     ) -> Result<reqwest::Response> {
-        let path = format!("/api/{}/chat", session.user_id);
+        let path = format!("/api/{}/chat/turns/{turn}/run", session.user_id);
         let request = self
             .request(caller, Method::POST, &path, Some(session))
             .header(ACCEPT, "text/event-stream")
-            .json(body)
             .timeout(self.chat_timeout);
-        send(request, true).await
+        tokio::time::timeout(self.chat_first_byte, send(request, true))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::BackendUnavailable(anyhow::anyhow!(
+                    "the chat stream did not start within {} s",
+                    self.chat_first_byte.as_secs()
+                )))
+            })
+    }
+
+    pub(crate) async fn stop_turn(&self, caller: &Caller, session: &Session, turn: Uuid) -> Result<()> {
+        let path = format!("/api/{}/chat/turns/{turn}/stop", session.user_id);
+        send(self.request(caller, Method::POST, &path, Some(session)), true).await?;
+        Ok(())
     }
 
     pub(crate) async fn conversations(&self, caller: &Caller, session: &Session) -> Result<Vec<ConversationSummary>> {
@@ -328,22 +388,55 @@ async fn json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
         .map_err(|err| Error::BackendUnavailable(anyhow::Error::new(err).context("unexpected backend answer")))
 }
 
-/// The request id (set by the request-id layer) and the peer address of the browser's connection.
-/// Only the TCP peer is forwarded, never an incoming `X-Forwarded-For`, which the browser controls.
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+/// The request id (set by the request-id layer) and the browser's address: the TCP peer, or behind
+/// a trusted proxy (`TRUSTED_PROXIES`) the client that proxy names. An incoming `X-Forwarded-For`
+/// from anyone else is never passed on: the browser controls it.
+impl<S> FromRequestParts<S> for Caller
+where
+    TrustedProxies: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(parts, state).await;
         Ok(Self {
             request_id: parts
                 .headers
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            client_address: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(address)| address.ip().to_string()),
+            client_address: client.map(|address| address.to_string()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A backend that accepted the connection and then froze: the socket is listening (the kernel
+    /// completes the handshake) but nothing ever reads or answers, as with a stopped process.
+    #[tokio::test]
+    async fn a_frozen_backend_is_given_up_on_after_the_first_byte_timeout() {
+        let frozen = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", frozen.local_addr().unwrap());
+        let timeouts = Timeouts {
+            call: Duration::from_secs(30),
+            chat: Duration::from_secs(120),
+            chat_first_byte: Duration::from_secs(1),
+        };
+        let backend = BackendClient::new(&base, timeouts).unwrap();
+        let session = Session {
+            token: "token".into(),
+            user_id: uuid::Uuid::new_v4(),
+        };
+        let started = std::time::Instant::now();
+        let result = backend
+            .run_turn_stream(&Caller::default(), &session, Uuid::new_v4())
+            .await;
+        assert!(matches!(result, Err(Error::BackendUnavailable(_))), "{result:?}");
+        let waited = started.elapsed();
+        assert!(waited < Duration::from_secs(3), "waited {waited:?}");
     }
 }

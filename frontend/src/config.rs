@@ -4,7 +4,11 @@
 use std::time::Duration;
 
 use clap::Parser;
-use service_kit::config::{Logging, Rule};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use service_kit::config::{HttpLimits, Logging, Rule};
+
+/// Shortest `CSRF_SECRET` accepted: an HMAC-SHA256 key should be as long as the hash.
+const MIN_CSRF_SECRET_BYTES: usize = 32;
 
 /// Runtime configuration of `todo-frontend`.
 #[derive(Debug, Clone, Parser)]
@@ -44,6 +48,20 @@ pub struct Config {
     /// Seconds a whole chat turn may take, streamed or not (LLM answers are slow).
     #[arg(long, env = "CHAT_TIMEOUT_SECS", default_value_t = 120)]
     pub(crate) chat_timeout_secs: u64,
+
+    /// Seconds a streamed chat turn may take to start answering (a frozen backend is given up on
+    /// after this, not after `CHAT_TIMEOUT_SECS`).
+    #[arg(long, env = "CHAT_FIRST_BYTE_TIMEOUT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) chat_first_byte_timeout_secs: u64,
+
+    /// Key (at least 32 bytes) that signs CSRF tokens; every replica needs the same. Unset, each
+    /// process makes up its own, and a form rendered by one replica is refused by another.
+    #[arg(long, env = "CSRF_SECRET", hide_env_values = true, value_parser = parse_csrf_secret)]
+    pub(crate) csrf_secret: Option<SecretString>,
+
+    #[command(flatten)]
+    pub(crate) http: HttpLimits,
 }
 
 impl Config {
@@ -55,6 +73,29 @@ impl Config {
     pub(crate) fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
+}
+
+impl Config {
+    /// The CSRF signing key: `CSRF_SECRET`, or random bytes of this process's own.
+    pub(crate) fn csrf_key(&self) -> anyhow::Result<SecretSlice<u8>> {
+        if let Some(secret) = &self.csrf_secret {
+            return Ok(SecretSlice::from(secret.expose_secret().as_bytes().to_vec()));
+        }
+        tracing::warn!(
+            "CSRF_SECRET is not set: this process signs forms with a key of its own, so forms from \
+             another replica, or from before a restart, are refused"
+        );
+        let mut key = vec![0u8; MIN_CSRF_SECRET_BYTES];
+        getrandom::fill(&mut key).map_err(|err| anyhow::anyhow!("no randomness for a CSRF key: {err}"))?;
+        Ok(SecretSlice::from(key))
+    }
+}
+
+fn parse_csrf_secret(value: &str) -> Result<SecretString, Rule> {
+    if value.len() < MIN_CSRF_SECRET_BYTES {
+        return Err(Rule(format!("must be at least {MIN_CSRF_SECRET_BYTES} bytes long")));
+    }
+    Ok(SecretString::from(value))
 }
 
 /// Accepts `http(s)://host[:port][/prefix]` and drops a trailing slash so paths can be appended.

@@ -24,6 +24,8 @@ pub(crate) enum Error {
     SessionExpired,
     #[error("this form has expired; reload the page and try again")]
     Csrf,
+    #[error("this form is too large to send (at most 64 KiB)")]
+    PayloadTooLarge,
     #[error("page not found")]
     NotFound,
     /// Input the frontend refuses itself, before asking the backend; the text is shown as it is.
@@ -60,6 +62,7 @@ impl Error {
         match self {
             Self::LoginRequired | Self::SessionExpired => StatusCode::SEE_OTHER,
             Self::Csrf => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BackendUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

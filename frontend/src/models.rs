@@ -139,9 +139,11 @@ pub(crate) struct ChatRequest<'a> {
     pub message: &'a str,
 }
 
+/// A chat turn asked for by id: its id, and the conversation it runs in once that exists.
 #[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ChatReply {
-    pub conversation_id: i64,
+pub(crate) struct TurnStatus {
+    pub turn_id: uuid::Uuid,
+    pub conversation_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +176,8 @@ impl ConversationSummary {
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Conversation {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
     pub messages: Vec<Message>,
 }
 

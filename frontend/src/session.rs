@@ -1,9 +1,9 @@
 //! The session is the backend's JWT in an HttpOnly, SameSite=Lax cookie. The frontend cannot verify
 //! the signature (it holds no key); it only reads `sub` and `exp` to route and to notice expiry early.
-//! The backend verifies the token on every call.
+//! The backend verifies the token, and that its session has not been ended, on every call.
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRef, FromRequestParts},
     http::{HeaderMap, request::Parts},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -13,8 +13,14 @@ use uuid::Uuid;
 
 use crate::error::Error;
 
-pub(crate) const SESSION_COOKIE: &str = "todo_session";
-pub(crate) const CSRF_COOKIE: &str = "todo_csrf";
+/// The cookies the frontend sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CookieName {
+    /// The backend's session token.
+    Session,
+    /// The nonce CSRF tokens are derived from (see `security`).
+    Csrf,
+}
 
 /// Cookie attributes that depend on the deployment.
 #[derive(Debug, Clone, Copy)]
@@ -24,10 +30,22 @@ pub(crate) struct CookiePolicy {
 }
 
 impl CookiePolicy {
+    /// Over HTTPS the names carry the `__Host-` prefix: browsers then accept the cookie only with
+    /// `Secure`, `Path=/` and no `Domain`, so a sibling subdomain or a plain-HTTP page cannot
+    /// plant or overwrite it.
+    pub(crate) fn name(&self, cookie: CookieName) -> &'static str {
+        match (cookie, self.secure) {
+            (CookieName::Session, false) => "todo_session",
+            (CookieName::Session, true) => "__Host-todo_session",
+            (CookieName::Csrf, false) => "todo_csrf",
+            (CookieName::Csrf, true) => "__Host-todo_csrf",
+        }
+    }
+
     /// An HttpOnly, SameSite=Lax cookie for the whole site, `Secure` when the policy says so; it
     /// lasts for the browser session unless given a Max-Age.
-    pub(crate) fn cookie(&self, name: &'static str, value: impl Into<String>) -> Cookie<'static> {
-        Cookie::build((name, value.into()))
+    pub(crate) fn cookie(&self, name: CookieName, value: impl Into<String>) -> Cookie<'static> {
+        Cookie::build((self.name(name), value.into()))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -36,7 +54,7 @@ impl CookiePolicy {
     }
 
     /// The same cookie emptied, with Max-Age=0: the browser deletes it.
-    pub(crate) fn removal(&self, name: &'static str) -> Cookie<'static> {
+    pub(crate) fn removal(&self, name: CookieName) -> Cookie<'static> {
         let mut cookie = self.cookie(name, "");
         cookie.make_removal();
         cookie
@@ -81,11 +99,16 @@ impl Session {
 }
 
 /// No cookie: log in. A cookie that no longer works: log in again, with a word about why.
-impl<S: Send + Sync> FromRequestParts<S> for Session {
+impl<S> FromRequestParts<S> for Session
+where
+    CookiePolicy: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match cookie(&parts.headers, SESSION_COOKIE) {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let name = CookiePolicy::from_ref(state).name(CookieName::Session);
+        match cookie(&parts.headers, name) {
             None => Err(Error::LoginRequired),
             Some(token) => Self::from_token(&token).ok_or(Error::SessionExpired),
         }
@@ -96,12 +119,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 #[derive(Debug, Clone)]
 pub(crate) struct MaybeSession(pub Option<Session>);
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
+impl<S> FromRequestParts<S> for MaybeSession
+where
+    CookiePolicy: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let name = CookiePolicy::from_ref(state).name(CookieName::Session);
         Ok(Self(
-            cookie(&parts.headers, SESSION_COOKIE).and_then(|token| Session::from_token(&token)),
+            cookie(&parts.headers, name).and_then(|token| Session::from_token(&token)),
         ))
     }
 }
@@ -131,16 +159,19 @@ mod tests {
     }
 
     #[test]
-    fn cookie_flags() {
-        let lax = CookiePolicy { secure: false }.cookie("a", "b");
-        assert_eq!(lax.to_string(), "a=b; HttpOnly; SameSite=Lax; Path=/");
-        let secure = CookiePolicy { secure: true }.cookie("a", "b");
-        assert_eq!(secure.to_string(), "a=b; HttpOnly; SameSite=Lax; Secure; Path=/");
-        let removal = CookiePolicy { secure: false }.removal("a");
+    fn cookie_flags_and_host_prefix() {
+        let lax = CookiePolicy { secure: false }.cookie(CookieName::Csrf, "b");
+        assert_eq!(lax.to_string(), "todo_csrf=b; HttpOnly; SameSite=Lax; Path=/");
+        let secure = CookiePolicy { secure: true }.cookie(CookieName::Session, "b");
+        assert_eq!(
+            secure.to_string(),
+            "__Host-todo_session=b; HttpOnly; SameSite=Lax; Secure; Path=/"
+        );
+        let removal = CookiePolicy { secure: false }.removal(CookieName::Session);
         assert!(
             removal
                 .to_string()
-                .starts_with("a=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="),
+                .starts_with("todo_session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="),
             "{removal}"
         );
     }
@@ -152,7 +183,7 @@ mod tests {
             axum::http::header::COOKIE,
             axum::http::HeaderValue::from_static("x=1; todo_csrf=abc; y=2; todo_session="),
         );
-        assert_eq!(cookie(&headers, CSRF_COOKIE).as_deref(), Some("abc"));
-        assert_eq!(cookie(&headers, SESSION_COOKIE), None, "an empty cookie is no cookie");
+        assert_eq!(cookie(&headers, "todo_csrf").as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "todo_session"), None, "an empty cookie is no cookie");
     }
 }

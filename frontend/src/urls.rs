@@ -5,11 +5,16 @@ pub(crate) const HOME: &str = "/";
 pub(crate) const LOGIN: &str = "/login";
 pub(crate) const SIGNUP: &str = "/signup";
 pub(crate) const LOGOUT: &str = "/logout";
+pub(crate) const LOGOUT_EVERYWHERE: &str = "/logout/everywhere";
 
 pub(crate) const CHAT: &str = "/chat";
 pub(crate) const CHAT_CONVERSATION: &str = "/chat/{id}";
 pub(crate) const CHAT_SEND: &str = "/chat/send";
-pub(crate) const CHAT_STREAM: &str = "/chat/stream";
+/// A turn's assistant bubble, streaming again (after a lost connection).
+pub(crate) const CHAT_TURN: &str = "/chat/turns/{id}";
+/// The turn's event stream: the EventSource URL, which carries nothing but the turn's opaque id.
+pub(crate) const CHAT_TURN_STREAM: &str = "/chat/turns/{id}/stream";
+pub(crate) const CHAT_TURN_STOP: &str = "/chat/turns/{id}/stop";
 pub(crate) const CHAT_SYNC: &str = "/chat/{id}/sync";
 pub(crate) const CHAT_DELETE: &str = "/chat/{id}/delete";
 

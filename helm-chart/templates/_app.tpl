@@ -133,6 +133,9 @@ metadata:
     app.kubernetes.io/component: {{ $component }}
 spec:
   type: {{ $v.service.type | default "ClusterIP" }}
+  {{- if eq ($v.service.type | default "ClusterIP") "NodePort" }}
+  externalTrafficPolicy: {{ $v.service.externalTrafficPolicy | default "Cluster" }}
+  {{- end }}
   ports:
     - name: http
       port: {{ $v.service.port }}

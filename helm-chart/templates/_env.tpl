@@ -25,4 +25,18 @@ Backend environment taken from Secrets; everything else comes from its ConfigMap
 {{- end }}
 
 {{- define "todo-chatbot.frontend.env" -}}
+- name: CSRF_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo-chatbot.secretName" . }}
+      key: CSRF_SECRET
+{{- end }}
+
+{{/*
+The HTTP server limits both services take, from their `http` values.
+*/}}
+{{- define "todo-chatbot.httpLimits" -}}
+HTTP_HEADER_READ_TIMEOUT_SECS: {{ .headerReadTimeoutSeconds | quote }}
+HTTP_IDLE_TIMEOUT_SECS: {{ .idleTimeoutSeconds | quote }}
+HTTP_MAX_CONNECTIONS: {{ .maxConnections | quote }}
 {{- end }}

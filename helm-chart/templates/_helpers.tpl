@@ -113,9 +113,8 @@ DATABASE_URL
 Whether the chart renders its own Secret: only when it has something to hold.
 */}}
 {{- define "todo-chatbot.createSecret" -}}
-{{- if or (not .Values.existingSecret) .Values.postgresql.enabled .Values.externalDatabase.url -}}
+{{- /* Always: CSRF_SECRET lives there whatever else the user's Secrets hold. */ -}}
 true
-{{- end }}
 {{- end }}
 
 {{/*
@@ -124,7 +123,7 @@ across upgrades by lookup, so they never change it; hashing the inputs (not the 
 annotation stable between the first install and later upgrades.
 */}}
 {{- define "todo-chatbot.secretChecksum" -}}
-{{- list .Values.existingSecret .Values.authSecret .Values.llm.apiKey .Values.externalDatabase .Values.postgresql.enabled .Values.postgresql.username .Values.postgresql.database | toJson | sha256sum }}
+{{- list .Values.existingSecret .Values.authSecret .Values.csrfSecret .Values.llm.apiKey .Values.externalDatabase .Values.postgresql.enabled .Values.postgresql.username .Values.postgresql.database | toJson | sha256sum }}
 {{- end }}
 
 {{/*
@@ -221,5 +220,8 @@ Checks no schema can express; rendered from templates/validate.yaml.
 {{- end }}
 {{- if and .Values.frontend.service.nodePort (ne .Values.frontend.service.type "NodePort") }}
 {{- fail "frontend.service.nodePort is set but frontend.service.type is not NodePort" }}
+{{- end }}
+{{- if and (eq .Values.frontend.service.externalTrafficPolicy "Local") (ne .Values.frontend.service.type "NodePort") }}
+{{- fail "frontend.service.externalTrafficPolicy Local needs frontend.service.type NodePort" }}
 {{- end }}
 {{- end }}

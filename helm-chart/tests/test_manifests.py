@@ -206,10 +206,10 @@ def test_no_secret_value_outside_secrets(case: tuple[str, Rendered]) -> None:
         for value in secrets:
             assert value not in text, f"a Secret value leaks into {m['kind']}/{m['metadata']['name']}"
     for cm in rendered.of_kind("ConfigMap"):
-        assert not {"AUTH_SECRET", "DATABASE_URL", "LLM_API_KEY", "POSTGRES_PASSWORD"} & set(cm["data"])
+        assert not {"AUTH_SECRET", "CSRF_SECRET", "DATABASE_URL", "LLM_API_KEY", "POSTGRES_PASSWORD"} & set(cm["data"])
     for where, spec in rendered.pod_specs():
         for c in containers(spec):
-            for name in ("AUTH_SECRET", "DATABASE_URL", "LLM_API_KEY", "POSTGRES_PASSWORD"):
+            for name in ("AUTH_SECRET", "CSRF_SECRET", "DATABASE_URL", "LLM_API_KEY", "POSTGRES_PASSWORD"):
                 env = env_value(c, name)
                 assert env is None or "secretKeyRef" in env.get("valueFrom", {}), f"{where}: {name}"
 

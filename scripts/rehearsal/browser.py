@@ -69,7 +69,7 @@ class Browser:
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
     def say(self, text: str) -> None:
-        self.wait_js("the composer free", "!document.getElementById('message').disabled")
+        self.wait_js("the composer free", "!document.getElementById('chat-form').classList.contains('busy')")
         self.driver.find_element(By.ID, "message").send_keys(text + Keys.ENTER)
 
     def task_in_panel(self, state: str) -> str:

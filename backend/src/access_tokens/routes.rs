@@ -74,7 +74,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessTokenId {
 /// The caller's own user id, when they signed in with a session rather than an access token.
 fn session_owner(scope: UserScope) -> Result<Uuid> {
     match scope.credential {
-        Credential::Session => Ok(scope.user_id),
+        Credential::Session(_) => Ok(scope.user_id),
         Credential::AccessToken(_) => Err(Error::SessionRequired),
     }
 }

@@ -1,42 +1,93 @@
 //! Who is calling: the bearer token's user, and the `/api/{user_id}/…` ownership check.
 
-use std::{
-    collections::HashMap,
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
-    extract::{ConnectInfo, FromRef, FromRequestParts, Path},
+    extract::{FromRef, FromRequestParts, Path},
     http::{header, request::Parts},
 };
+use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::token::TokenKeys;
-use crate::{access_tokens, error::Error};
+use super::{
+    sessions::Sessions,
+    token::{IssuedToken, SessionClaims, TokenKeys},
+};
+use crate::{
+    access_tokens,
+    error::{Error, Result},
+};
 
-/// The authenticated user, from `Authorization: Bearer <token>`: a session token (JWT) or a personal
-/// access token. Missing, invalid, expired or revoked token → 401.
+/// Checks credentials and starts and ends sessions; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticator {
+    tokens: Arc<TokenKeys>,
+    sessions: Sessions,
+    db: PgPool,
+}
+
+impl Authenticator {
+    pub(crate) fn new(tokens: TokenKeys, sessions: Sessions, db: PgPool) -> Self {
+        Self {
+            tokens: Arc::new(tokens),
+            sessions,
+            db,
+        }
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// A new session for `user_id` and the token that names it.
+    pub(crate) async fn start_session(&self, user_id: Uuid) -> Result<IssuedToken> {
+        let expires_at = self.tokens.expiry(Utc::now());
+        let session_id = self.sessions.start(user_id, expires_at).await?;
+        self.tokens.issue(user_id, session_id, expires_at)
+    }
+
+    /// Who `bearer` belongs to; 401 for anything that is not a live credential.
+    pub(crate) async fn authenticate(&self, bearer: &str) -> Result<CurrentUser> {
+        if access_tokens::secret::is_access_token(bearer) {
+            // Looked up on every call, so a revoked token is refused on the next one, on every replica.
+            let owner = access_tokens::store::authenticate(&self.db, bearer)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            return Ok(CurrentUser {
+                id: owner.user_id,
+                credential: Credential::AccessToken(owner.token_id),
+            });
+        }
+        let claims = self.tokens.verify(bearer)?;
+        self.sessions.check(&claims).await?;
+        Ok(CurrentUser {
+            id: claims.user_id,
+            credential: Credential::Session(claims),
+        })
+    }
+}
+
+/// How a caller proved who they are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Credential {
+    /// A token from signup or login, valid while its session lasts.
+    Session(SessionClaims),
+    /// A personal access token (docs/mcp.md), by its id.
+    AccessToken(i64),
+}
+
+/// The authenticated user, from `Authorization: Bearer <token>`. Missing, invalid, expired or
+/// ended credentials → 401 (a deleted user's sessions end with the user).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CurrentUser {
     pub id: Uuid,
     pub credential: Credential,
 }
 
-/// Which kind of bearer token proved who the caller is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Credential {
-    /// A session token from signup or login.
-    Session,
-    /// A personal access token (docs/mcp.md), by its id.
-    AccessToken(i64),
-}
-
 impl<S> FromRequestParts<S> for CurrentUser
 where
-    Arc<TokenKeys>: FromRef<S>,
-    PgPool: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -49,20 +100,7 @@ where
             .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or(Error::Unauthenticated)?;
-        if access_tokens::secret::is_access_token(token) {
-            let owner = access_tokens::store::authenticate(&PgPool::from_ref(state), token)
-                .await?
-                .ok_or(Error::Unauthenticated)?;
-            return Ok(Self {
-                id: owner.user_id,
-                credential: Credential::AccessToken(owner.token_id),
-            });
-        }
-        let id = Arc::<TokenKeys>::from_ref(state).verify(token)?;
-        Ok(Self {
-            id,
-            credential: Credential::Session,
-        })
+        Authenticator::from_ref(state).authenticate(token).await
     }
 }
 
@@ -77,8 +115,7 @@ pub(crate) struct UserScope {
 
 impl<S> FromRequestParts<S> for UserScope
 where
-    Arc<TokenKeys>: FromRef<S>,
-    PgPool: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -95,40 +132,5 @@ where
             }),
             _ => Err(Error::Forbidden),
         }
-    }
-}
-
-/// Where login attempts come from, for per-client rate limiting.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct ClientAddressPolicy {
-    /// Believe the first `X-Forwarded-For` entry (set only behind a trusted proxy, e.g. the frontend).
-    pub trust_forwarded_for: bool,
-}
-
-/// The client's IP address, when known.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientAddress(pub Option<IpAddr>);
-
-impl<S> FromRequestParts<S> for ClientAddress
-where
-    ClientAddressPolicy: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let policy = ClientAddressPolicy::from_ref(state);
-        let forwarded = policy
-            .trust_forwarded_for
-            .then(|| parts.headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(',').next())
-            .and_then(|first| first.trim().parse::<IpAddr>().ok());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        Ok(Self(forwarded.or(peer)))
     }
 }

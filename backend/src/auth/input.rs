@@ -13,7 +13,7 @@ use crate::error::{Error, FieldErrors, NUL_PROBLEM, Result};
 const MIN_PASSWORD_CHARS: usize = 8;
 /// Upper bound so nobody can make the server hash megabytes.
 const MAX_PASSWORD_CHARS: usize = 256;
-const MAX_EMAIL_CHARS: usize = 254;
+pub(crate) const MAX_EMAIL_CHARS: usize = 254;
 const MAX_NAME_CHARS: usize = 100;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -5,8 +5,13 @@
 //! glibc keep freed buffers around (1.4 GiB resident after a burst of 400 signups, see
 //! docs/benchmarks.md), so a few buffers are allocated once and reused, and at most that many
 //! hashes run at once. The ceiling is `MAX_CONCURRENT_HASHES` × 19 MiB whatever the allocator.
+//!
+//! Logins and signups queue separately, each queue bounded, and signups never take every slot.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{
+    Mutex, PoisonError,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use argon2::{
     Algorithm, Argon2, Block, Params, Version,
@@ -16,19 +21,87 @@ use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
-/// Hashes running at once; more wait their turn.
+/// Hashes running at once.
 const MAX_CONCURRENT_HASHES: usize = 4;
 static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
+/// Signups may hold only some of the slots, so logins always find one (a signup flood used to
+/// make every login wait for minutes).
+const MAX_CONCURRENT_SIGNUP_HASHES: usize = 2;
+static SIGNUP_HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_SIGNUP_HASHES);
+/// Requests of one kind that may wait for a slot; one more is told at once to come back later
+/// instead of waiting for the request timeout. At ~50 ms a hash this is well under a second.
+const MAX_WAITING: usize = 32;
+static QUEUES: Queues = Queues::new(MAX_WAITING);
+/// What a request told to come back later is asked to wait, in seconds.
+const RETRY_AFTER_SECS: u64 = 1;
 /// Working memory returned by finished hashes, at most one buffer per permit of `HASHING`.
 static SPARE_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
-/// Runs argon2 work on a blocking thread (it would stall the async workers), a few at a time.
-async fn run_bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+/// Why a hash is computed; each kind queues on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    Login = 0,
+    Signup = 1,
+}
+
+/// How many requests of each purpose wait for a slot.
+struct Queues {
+    waiting: [AtomicUsize; 2],
+    max_waiting: usize,
+}
+
+impl Queues {
+    const fn new(max_waiting: usize) -> Self {
+        Self {
+            waiting: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            max_waiting,
+        }
+    }
+
+    /// A place in the queue of `purpose`, or `Busy` when it is full.
+    fn join(&self, purpose: Purpose) -> Result<Waiting<'_>> {
+        let counter = &self.waiting[purpose as usize];
+        if counter.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            counter.fetch_sub(1, Ordering::AcqRel);
+            return Err(Error::Busy {
+                retry_after_secs: RETRY_AFTER_SECS,
+            });
+        }
+        Ok(Waiting(counter))
+    }
+}
+
+/// A place in a queue, given up when the request gets a slot or goes away.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Runs argon2 work on a blocking thread (it would stall the async workers), a few at a time;
+/// 503 with `Retry-After` at once when too many requests of this kind already wait.
+async fn run_bounded<T: Send + 'static>(
+    purpose: Purpose,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let waiting = QUEUES.join(purpose)?;
+    let class = match purpose {
+        Purpose::Signup => Some(
+            SIGNUP_HASHING
+                .acquire()
+                .await
+                .map_err(|err| Error::Internal(err.into()))?,
+        ),
+        Purpose::Login => None,
+    };
     let permit = HASHING.acquire().await.map_err(|err| Error::Internal(err.into()))?;
-    // The permit lives on the blocking thread: if the request is cancelled, the hash still runs to
+    drop(waiting);
+    // The permits live on the blocking thread: if the request is cancelled, the hash still runs to
     // the end and must keep its slot (and its buffer) until then.
     let work = move || {
-        let _permit = permit;
+        let _permits = (permit, class);
         work()
     };
     tokio::task::spawn_blocking(work)
@@ -38,7 +111,7 @@ async fn run_bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send 
 
 /// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for `password`.
 pub(crate) async fn hash(password: String) -> Result<String> {
-    run_bounded(move || {
+    run_bounded(Purpose::Signup, move || {
         let salt = SaltString::generate(&mut OsRng);
         let argon2 = Argon2::default();
         let output = compute(&argon2, password.as_bytes(), salt.as_salt()).map_err(internal)?;
@@ -57,7 +130,7 @@ pub(crate) async fn hash(password: String) -> Result<String> {
 /// Checks a password against a stored hash. With no stored hash (unknown email) a dummy hash is
 /// verified anyway so that response time does not reveal which emails have accounts.
 pub(crate) async fn verify(password: String, stored: Option<String>) -> Result<bool> {
-    run_bounded(move || {
+    run_bounded(Purpose::Login, move || {
         let known = stored.is_some();
         let stored = stored.as_deref().unwrap_or(DUMMY_HASH);
         let expected = PasswordHash::new(stored).map_err(internal)?;
@@ -113,6 +186,24 @@ mod tests {
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify("correct horse".into(), Some(stored.clone())).await.unwrap());
         assert!(!verify("wrong horse".into(), Some(stored)).await.unwrap());
+    }
+
+    #[test]
+    fn a_full_queue_refuses_at_once_and_places_are_given_back() {
+        let queues = Queues::new(3);
+        let places: Vec<Waiting<'_>> = (0..3).map(|_| queues.join(Purpose::Signup).unwrap()).collect();
+        assert!(matches!(
+            queues.join(Purpose::Signup),
+            Err(Error::Busy {
+                retry_after_secs: RETRY_AFTER_SECS
+            })
+        ));
+        assert!(
+            queues.join(Purpose::Login).is_ok(),
+            "logins wait in a queue of their own"
+        );
+        drop(places);
+        assert!(queues.join(Purpose::Signup).is_ok());
     }
 
     #[tokio::test]

@@ -1,20 +1,20 @@
-//! `POST /api/auth/signup`, `POST /api/auth/login`, `GET /api/auth/me`.
+//! `POST /api/auth/signup`, `POST /api/auth/login`, `GET /api/auth/me`, `POST /api/auth/logout`,
+//! `POST /api/auth/logout-everywhere`.
 
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use service_kit::client::ClientAddress;
 use sqlx::PgPool;
-use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    extract::{ClientAddress, CurrentUser},
+    extract::{Authenticator, Credential, CurrentUser},
     input::{LoginRequest, SignupRequest, normalize_email},
     password,
-    rate_limit::LoginLimiter,
-    token::TokenKeys,
+    rate_limit::Throttles,
     users,
 };
 use crate::{
@@ -28,6 +28,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(signup))
         .routes(routes!(login))
         .routes(routes!(me))
+        .routes(routes!(logout))
+        .routes(routes!(logout_everywhere))
 }
 
 /// Returned by signup and login.
@@ -55,13 +57,23 @@ pub(super) struct MeResponse {
     (status = 409, description = "Email already registered", body = ErrorBody),
     (status = 415, description = "Body is not JSON", body = ErrorBody),
     (status = 422, description = "Invalid input", body = ErrorBody),
+    (status = 429, description = "Too many signups from this client; see Retry-After", body = ErrorBody),
+    (status = 503, description = "Too many signups queued, or the database is unavailable; see Retry-After", body = ErrorBody),
 ))]
 async fn signup(
     State(db): State<PgPool>,
-    State(tokens): State<Arc<TokenKeys>>,
+    State(auth): State<Authenticator>,
+    State(throttles): State<Throttles>,
+    ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<SignupRequest>,
 ) -> Result<(StatusCode, axum::Json<SessionResponse>)> {
+    throttles.check_signup(client)?;
     let account = request.validate()?;
+    // Answering 409 tells the caller the email is taken anyway; hashing first would only let
+    // anyone make the server hash for free.
+    if users::email_taken(&db, &account.email).await? {
+        return Err(Error::EmailTaken);
+    }
     let password_hash = password::hash(account.password).await?;
     let user_id = users::insert(
         &db,
@@ -72,11 +84,11 @@ async fn signup(
     )
     .await?;
     tracing::info!(%user_id, "account created");
-    Ok((StatusCode::CREATED, axum::Json(start_session(&tokens, user_id)?)))
+    Ok((StatusCode::CREATED, axum::Json(start_session(&auth, user_id).await?)))
 }
 
-fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
-    let issued = tokens.issue(user_id)?;
+async fn start_session(auth: &Authenticator, user_id: Uuid) -> Result<SessionResponse> {
+    let issued = auth.start_session(user_id).await?;
     Ok(SessionResponse {
         user_id,
         token: issued.token,
@@ -91,17 +103,18 @@ fn start_session(tokens: &TokenKeys, user_id: Uuid) -> Result<SessionResponse> {
     (status = 401, description = "Bad credentials", body = ErrorBody),
     (status = 415, description = "Body is not JSON", body = ErrorBody),
     (status = 422, description = "Body is not a login request", body = ErrorBody),
-    (status = 429, description = "Too many attempts", body = ErrorBody),
+    (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
+    (status = 503, description = "Too many logins queued, or the database is unavailable; see Retry-After", body = ErrorBody),
 ))]
 async fn login(
     State(db): State<PgPool>,
-    State(tokens): State<Arc<TokenKeys>>,
-    State(limiter): State<LoginLimiter>,
+    State(auth): State<Authenticator>,
+    State(throttles): State<Throttles>,
     ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<axum::Json<SessionResponse>> {
     let email = normalize_email(&request.email);
-    limiter.check(&email, client)?;
+    throttles.check_login(&email, client)?;
     let credentials = users::credentials_by_email(&db, &email).await?;
     let (user_id, stored) = match credentials {
         Some(found) => (Some(found.id), Some(found.password_hash)),
@@ -115,7 +128,7 @@ async fn login(
             return Err(Error::InvalidCredentials);
         }
     };
-    Ok(axum::Json(start_session(&tokens, user_id)?))
+    Ok(axum::Json(start_session(&auth, user_id).await?))
 }
 
 /// The account behind the bearer token.
@@ -132,4 +145,36 @@ async fn me(State(db): State<PgPool>, user: CurrentUser) -> Result<axum::Json<Me
         name: user.name,
         timezone: user.timezone,
     }))
+}
+
+/// End this session: its token is refused from now on, on every replica.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "Logged out"),
+    (status = 401, description = "Missing, invalid, expired or already ended token", body = ErrorBody),
+    (status = 403, description = "Called with an access token instead of a session", body = ErrorBody),
+))]
+async fn logout(State(auth): State<Authenticator>, user: CurrentUser) -> Result<StatusCode> {
+    match user.credential {
+        Credential::Session(claims) => auth.sessions().end(&claims).await?,
+        // An access token is ended by revoking it (docs/mcp.md), not by logging out.
+        Credential::AccessToken(_) => return Err(Error::SessionRequired),
+    }
+    tracing::info!(user_id = %user.id, "logged out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of the signed-in user, this one included.
+#[utoipa::path(post, path = "/api/auth/logout-everywhere", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "Every session ended"),
+    (status = 401, description = "Missing, invalid, expired or already ended token", body = ErrorBody),
+    (status = 403, description = "Called with an access token instead of a session", body = ErrorBody),
+))]
+async fn logout_everywhere(State(auth): State<Authenticator>, user: CurrentUser) -> Result<StatusCode> {
+    // An assistant's access token may manage tasks, never the account's sessions.
+    if !matches!(user.credential, Credential::Session(_)) {
+        return Err(Error::SessionRequired);
+    }
+    let ended = auth.sessions().end_all(user.id).await?;
+    tracing::info!(user_id = %user.id, sessions = ended, "logged out everywhere");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -44,6 +44,17 @@ pub(crate) async fn insert(
     }
 }
 
+/// Whether an account has `email` (normalised and validated).
+pub(crate) async fn email_taken(db: &PgPool, email: &str) -> Result<bool> {
+    let taken = sqlx::query_scalar!(
+        r#"select exists (select 1 from users where email = $1) as "taken!""#,
+        email
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(taken)
+}
+
 pub(crate) async fn credentials_by_email(db: &PgPool, email: &str) -> Result<Option<Credentials>> {
     if email.contains('\0') {
         // PostgreSQL text cannot hold NUL, so no stored email matches it (and the query would fail).

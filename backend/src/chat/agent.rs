@@ -13,6 +13,7 @@ use super::{
     model::{Message, ToolCallRecord},
     openai::OpenAiAgent,
     rules::RulesAgent,
+    stop::StopSwitch,
     tools::ToolBox,
 };
 
@@ -58,6 +59,7 @@ pub(crate) struct Turn<'a> {
     calls: Vec<ToolCallRecord>,
     reply: String,
     remembered: Option<Value>,
+    stop: StopSwitch,
 }
 
 /// An empty dialogue state, for turns that start without one.
@@ -83,6 +85,7 @@ impl<'a> Turn<'a> {
             calls: Vec::new(),
             reply: String::new(),
             remembered: None,
+            stop: StopSwitch::default(),
         }
     }
 
@@ -98,9 +101,28 @@ impl<'a> Turn<'a> {
         self.remembered = Some(dialogue);
     }
 
+    /// The turn, stoppable through `stop` (see [`StopSwitch`]).
+    #[must_use]
+    pub(crate) fn with_stop(mut self, stop: StopSwitch) -> Self {
+        self.stop = stop;
+        self
+    }
+
     /// Runs a tool, streaming the call and its result, and records both for the stored message.
+    /// Past the turn's quota of calls nothing runs: the first call refused is recorded, so the
+    /// stored reply shows where the turn stopped acting; later ones only answer the refusal.
     pub(crate) async fn call_tool(&mut self, tool: &str, arguments: Value) -> Value {
+        let quota = self.tools.quotas();
+        let allowed = usize::try_from(quota.actions_per_turn).unwrap_or(usize::MAX);
+        if self.calls.len() >= allowed {
+            let problem = quota.too_many_actions();
+            if self.calls.len() == allowed {
+                return self.reject_call(tool, arguments, &problem);
+            }
+            return json!({ "error": problem });
+        }
         let id = self.announce(tool, &arguments);
+        let _running = self.stop.tool_running();
         let result = self.tools.call(tool, &arguments).await;
         self.settle(id, tool, arguments, result)
     }

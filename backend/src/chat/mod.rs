@@ -3,13 +3,16 @@
 //! engine or an OpenAI-compatible LLM — through the [`tools`], and stores the reply.
 
 pub(crate) mod agent;
+mod in_flight;
 pub(crate) mod model;
 pub(crate) mod openai;
 mod routes;
 pub(crate) mod rules;
+pub(crate) mod stop;
 pub(crate) mod store;
 pub(crate) mod tools;
 pub(crate) mod turn;
+mod turns;
 pub(crate) mod undo;
 
 pub(crate) use routes::routes;

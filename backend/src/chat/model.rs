@@ -63,8 +63,7 @@ pub(crate) struct ToolCallRecord {
     pub tool: String,
     #[schema(value_type = Object)]
     pub arguments: Value,
-    /// The tool's result, or `{"error": "…"}`.
-    #[schema(value_type = Object)]
+    /// The tool's result: a task, a list of tasks (`list_tasks`), or `{"error": "…"}`.
     pub result: Value,
 }
 

@@ -22,6 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     agent::{AgentEvent, Engine},
+    in_flight,
     model::{ChatRequest, ChatResponse, ConversationDetail, ConversationSummary},
     store,
     turn::{self, TurnFailure, TurnOutcome},
@@ -32,6 +33,7 @@ use crate::{
     error::{Error, ErrorBody, Result},
     extract::{JsonBody, QueryParams, path_id},
     metrics::Metrics,
+    quotas::UserQuotas,
 };
 
 /// Most messages a conversation view returns (the newest ones).
@@ -42,6 +44,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chat))
         .routes(routes!(list_conversations))
         .routes(routes!(get_conversation, delete_conversation))
+        .merge(super::turns::routes())
 }
 
 /// Send a message to the assistant. With `Accept: text/event-stream` the reply streams as
@@ -56,7 +59,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         )),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "Unknown conversation", body = ErrorBody),
+        (status = 409, description = "Another turn is still running in this conversation", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many chat messages this minute (QUOTA_CHAT_TURNS_PER_MINUTE)",
+            body = ErrorBody),
         (status = 502, description = "The agent could not finish; the reply says what was done", body = ErrorBody),
     ))]
 async fn chat(
@@ -64,10 +70,12 @@ async fn chat(
     State(db): State<PgPool>,
     State(engine): State<Arc<Engine>>,
     State(metrics): State<Arc<Metrics>>,
+    State(quotas): State<UserQuotas>,
     headers: HeaderMap,
     JsonBody(request): JsonBody<ChatRequest>,
 ) -> Result<Response> {
-    let prepared = turn::prepare(&db, scope.user_id, request).await?;
+    quotas.check_chat_turn(scope.user_id)?;
+    let prepared = turn::prepare(&db, scope.user_id, quotas.settings, request).await?;
     if wants_event_stream(&headers) {
         let (events, received) = tokio::sync::mpsc::unbounded_channel();
         // The turn runs on its own task, so a client that disconnects does not cut it short:
@@ -100,7 +108,7 @@ async fn chat(
     }
 }
 
-fn wants_event_stream(headers: &HeaderMap) -> bool {
+pub(super) fn wants_event_stream(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT)
         .iter()
@@ -108,7 +116,9 @@ fn wants_event_stream(headers: &HeaderMap) -> bool {
         .any(|value| value.contains("text/event-stream"))
 }
 
-fn event_stream(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> impl IntoResponse {
+pub(super) fn event_stream(
+    events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
+) -> impl IntoResponse {
     // Proxies must pass events through as they come rather than buffer the response.
     (
         [("x-accel-buffering", "no")],
@@ -116,7 +126,7 @@ fn event_stream(events: impl Stream<Item = Result<Event, Infallible>> + Send + '
     )
 }
 
-fn sse_event(event: AgentEvent) -> Event {
+pub(super) fn sse_event(event: AgentEvent) -> Event {
     let (name, data) = match event {
         AgentEvent::ToolCall { id, tool, arguments } => {
             ("tool_call", json!({ "id": id, "tool": tool, "arguments": arguments }))
@@ -131,14 +141,18 @@ fn sse_event(event: AgentEvent) -> Event {
 
 fn final_event(result: Result<TurnOutcome, TurnFailure>) -> Event {
     match result {
-        Ok(outcome) => Event::default()
-            .event("done")
-            .data(json!({ "conversation_id": outcome.conversation_id, "message_id": outcome.message_id }).to_string()),
+        Ok(outcome) => done_event(outcome.conversation_id, outcome.message_id),
         Err(failure) => error_event(failure.code, &failure.message, Some(failure.conversation_id)),
     }
 }
 
-fn error_event(code: &str, message: &str, conversation_id: Option<i64>) -> Event {
+pub(super) fn done_event(conversation_id: i64, message_id: i64) -> Event {
+    Event::default()
+        .event("done")
+        .data(json!({ "conversation_id": conversation_id, "message_id": message_id }).to_string())
+}
+
+pub(super) fn error_event(code: &str, message: &str, conversation_id: Option<i64>) -> Event {
     Event::default()
         .event("error")
         .data(json!({ "code": code, "message": message, "conversation_id": conversation_id }).to_string())
@@ -206,6 +220,7 @@ async fn get_conversation(
     State(db): State<PgPool>,
     ConversationId(id): ConversationId,
 ) -> Result<Json<ConversationDetail>> {
+    in_flight::close_lost(&db, scope.user_id, id).await?;
     let conversation = store::conversation(&db, scope.user_id, id).await?;
     let messages = store::latest_messages(&db, scope.user_id, id, CONVERSATION_MESSAGES).await?;
     Ok(Json(ConversationDetail { conversation, messages }))

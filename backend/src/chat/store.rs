@@ -2,7 +2,7 @@
 //! another user's conversation is simply "not found".
 
 use serde_json::Value;
-use sqlx::{PgPool, types::Json};
+use sqlx::{PgExecutor, PgPool, types::Json};
 use uuid::Uuid;
 
 use super::model::{ConversationSummary, Message, Role, ToolCallRecord};
@@ -115,7 +115,7 @@ pub(crate) async fn dialogue(db: &PgPool, user_id: Uuid, conversation_id: i64) -
 /// Appends a message and marks the conversation as active now, in one statement; `dialogue`, when
 /// given, replaces what the engine remembers.
 pub(crate) async fn append_message(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     user_id: Uuid,
     conversation_id: i64,
     role: Role,

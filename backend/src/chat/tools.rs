@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::undo::{self, ChangeKind, TurnKey};
 use crate::{
     error::Error,
+    quotas::Quotas,
     tasks::{
         input::{ListQuery, MAX_LIMIT, NewTaskRequest, TaskPatchRequest},
         model::{SortKey, SortOrder, StatusFilter, Task},
@@ -27,12 +28,14 @@ pub(crate) const UPDATE_TASK: &str = "update_task";
 /// Not one of the contract's five: reverts the changes of the latest turn.
 pub(crate) const UNDO: &str = "undo";
 
-/// The tools, bound to one user's tasks and to the turn their changes are journalled under.
+/// The tools, bound to one user's tasks and to the turn their changes are journalled under, and held
+/// to the user's quotas.
 #[derive(Debug, Clone)]
 pub struct ToolBox {
     db: PgPool,
     user_id: Uuid,
     key: TurnKey,
+    quotas: Quotas,
 }
 
 impl ToolBox {
@@ -43,7 +46,21 @@ impl ToolBox {
 
     /// Tools for one turn of a conversation.
     pub fn for_turn(db: PgPool, user_id: Uuid, key: TurnKey) -> Self {
-        Self { db, user_id, key }
+        Self {
+            db,
+            user_id,
+            key,
+            quotas: Quotas::default(),
+        }
+    }
+
+    /// The same tools held to the configured quotas instead of the defaults.
+    pub(crate) fn with_quotas(self, quotas: Quotas) -> Self {
+        Self { quotas, ..self }
+    }
+
+    pub(crate) fn quotas(&self) -> &Quotas {
+        &self.quotas
     }
 
     /// Runs `tool` with `arguments`; every failure becomes `{"error": "…"}` for the agent to read.
@@ -72,7 +89,9 @@ impl ToolBox {
         let request: NewTaskRequest = parse(arguments.clone())?;
         let task = request.validate().map_err(problem)?;
         let mut tx = self.db.begin().await.map_err(database)?;
-        let task = service::create(&mut *tx, self.user_id, task).await.map_err(problem)?;
+        let task = service::create(&mut *tx, self.user_id, task, self.quotas.max_tasks())
+            .await
+            .map_err(problem)?;
         undo::record(&mut *tx, self.user_id, self.key, task.id, ChangeKind::Created, None)
             .await
             .map_err(problem)?;
@@ -211,10 +230,11 @@ fn problem(err: Error) -> String {
             format!("invalid arguments: {}", parts.join("; "))
         }
         Error::InvalidQuery(message) | Error::InvalidBody(message) => format!("invalid arguments: {message}"),
-        Error::Database(err) => {
+        Error::Database(err) | Error::DatabaseUnavailable(Some(err)) => {
             tracing::error!(error = %err, "tool could not reach the database");
             "the task store is unavailable right now; nothing was changed".into()
         }
+        Error::DatabaseUnavailable(None) => "the task store is unavailable right now; nothing was changed".into(),
         other => other.to_string(),
     }
 }

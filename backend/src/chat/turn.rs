@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use super::{
     agent::{AgentError, AgentEvent, Engine, Turn},
+    in_flight,
     model::{ChatRequest, MAX_MESSAGE_CHARS, Message, Role, ToolCallRecord, title_from},
+    stop::StopSwitch,
     store,
     tools::ToolBox,
     undo::TurnKey,
@@ -22,6 +24,7 @@ use crate::{
     auth::users,
     error::{Error, NUL_PROBLEM, Result},
     metrics::Metrics,
+    quotas::Quotas,
 };
 
 /// Most earlier messages the agent sees; older ones are dropped first.
@@ -31,12 +34,17 @@ pub(crate) const HISTORY_CHARS: usize = 16_000;
 /// Longest a turn may run, every model step and tool call included. Below the frontend's
 /// `CHAT_TIMEOUT_SECS` default (120 s), so the user hears this turn's own explanation, not a timeout.
 pub(crate) const TURN_DEADLINE: Duration = Duration::from_secs(110);
+/// The code of a turn stopped on request.
+pub(crate) const STOPPED: &str = "stopped";
 
 /// A turn whose user message is stored and whose context is loaded, ready for the agent.
 #[derive(Debug)]
 pub(crate) struct PreparedTurn {
     db: PgPool,
     user_id: Uuid,
+    quotas: Quotas,
+    /// The turn's key: its changes are journalled under it and it holds the conversation.
+    key: TurnKey,
     pub conversation_id: i64,
     message: String,
     history: Vec<Message>,
@@ -60,11 +68,14 @@ pub(crate) struct TurnFailure {
     pub conversation_id: i64,
     pub code: &'static str,
     pub message: String,
+    /// The stored reply that says what happened, when it could be stored.
+    pub message_id: Option<i64>,
 }
 
-/// Validates the request, finds or starts the conversation, loads its history and stores the user
-/// message. Errors here are ordinary HTTP errors (422, 404), even for a streaming request.
-pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) -> Result<PreparedTurn> {
+/// Validates the request, finds or starts the conversation, claims it for this turn, loads its
+/// history and stores the user message. Errors here are ordinary HTTP errors (422, 404, 409 while
+/// another turn runs in the conversation), even for a streaming request.
+pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, quotas: Quotas, request: ChatRequest) -> Result<PreparedTurn> {
     let message = validate(&request.message)?;
     // An existing conversation is found (or is 404) by reading what the engine remembered in it.
     let (conversation_id, dialogue) = match request.conversation_id {
@@ -74,21 +85,38 @@ pub(crate) async fn prepare(db: &PgPool, user_id: Uuid, request: ChatRequest) ->
             (created.id, Value::Object(serde_json::Map::new()))
         }
     };
+    let key = TurnKey::new(Some(conversation_id));
+    in_flight::begin(db, user_id, conversation_id, key).await?;
+    match load_and_store(db, user_id, conversation_id, &message).await {
+        Ok((history, timezone)) => Ok(PreparedTurn {
+            db: db.clone(),
+            user_id,
+            quotas,
+            key,
+            conversation_id,
+            message,
+            history,
+            timezone,
+            dialogue,
+        }),
+        Err(err) => {
+            if let Err(end) = in_flight::end(db, user_id, conversation_id, key).await {
+                tracing::warn!(error = %end, "could not free the conversation of a turn that did not start");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The conversation's recent history and the user's timezone; then the user message is stored.
+async fn load_and_store(db: &PgPool, user_id: Uuid, conversation_id: i64, message: &str) -> Result<(Vec<Message>, Tz)> {
     let history = bounded(store::latest_messages(db, user_id, conversation_id, HISTORY_MESSAGES).await?);
     let timezone = users::by_id(db, user_id)
         .await?
         .and_then(|user| user.timezone.parse().ok())
         .unwrap_or(Tz::UTC);
-    store::append_message(db, user_id, conversation_id, Role::User, &message, &[], None).await?;
-    Ok(PreparedTurn {
-        db: db.clone(),
-        user_id,
-        conversation_id,
-        message,
-        history,
-        timezone,
-        dialogue,
-    })
+    store::append_message(db, user_id, conversation_id, Role::User, message, &[], None).await?;
+    Ok((history, timezone))
 }
 
 impl PreparedTurn {
@@ -99,6 +127,19 @@ impl PreparedTurn {
         metrics: &Metrics,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> Result<TurnOutcome, TurnFailure> {
+        self.run_stoppable(engine, metrics, events, &StopSwitch::default())
+            .await
+    }
+
+    /// [`PreparedTurn::run`], ending early (between steps) once `stop` is requested: the reply so
+    /// far is stored with a note of what the turn had changed.
+    pub(crate) async fn run_stoppable(
+        self,
+        engine: &Engine,
+        metrics: &Metrics,
+        events: Option<UnboundedSender<AgentEvent>>,
+        stop: &StopSwitch,
+    ) -> Result<TurnOutcome, TurnFailure> {
         let span = tracing::info_span!(
             "chat_turn",
             conversation_id = self.conversation_id,
@@ -108,12 +149,18 @@ impl PreparedTurn {
             outcome = Empty,
         );
         let started = std::time::Instant::now();
-        let tools = ToolBox::for_turn(self.db.clone(), self.user_id, TurnKey::new(Some(self.conversation_id)));
+        let alive = in_flight::heartbeat(self.db.clone(), self.conversation_id, self.key);
+        let tools = ToolBox::for_turn(self.db.clone(), self.user_id, self.key).with_quotas(self.quotas);
         let mut turn = Turn::new(&self.history, &self.message, Utc::now(), self.timezone, &tools, events)
-            .with_dialogue(&self.dialogue);
-        let result = match tokio::time::timeout(TURN_DEADLINE, engine.run(&mut turn).instrument(span.clone())).await {
-            Ok(result) => result,
-            Err(_) => Err(AgentError::new("timeout", "The assistant took too long to answer.")),
+            .with_dialogue(&self.dialogue)
+            .with_stop(stop.clone());
+        let result = tokio::select! {
+            biased;
+            ran = tokio::time::timeout(TURN_DEADLINE, engine.run(&mut turn).instrument(span.clone())) => match ran {
+                Ok(result) => result,
+                Err(_) => Err(AgentError::new("timeout", "The assistant took too long to answer.")),
+            },
+            () = stop.stopped() => Err(AgentError::new(STOPPED, "You stopped this reply.")),
         };
         let (reply, calls, dialogue) = turn.into_parts();
         metrics.observe_turn(engine.name(), result.is_ok(), &calls);
@@ -126,9 +173,17 @@ impl PreparedTurn {
                 tracing::warn!(code = err.code, "the agent could not finish the turn");
             }
         });
-        let (code, text) = match result {
-            Ok(()) => (None, reply),
-            Err(err) => (Some(err.code), failure_text(&err, &calls)),
+        let (code, text, told) = match result {
+            Ok(()) => (None, reply, String::new()),
+            Err(err) if err.code == STOPPED => {
+                let note = stopped_note(&calls);
+                let text = [reply.trim_end(), note.as_str()].join("\n\n").trim_start().to_owned();
+                (Some(err.code), text, note)
+            }
+            Err(err) => {
+                let text = failure_text(&err, &calls);
+                (Some(err.code), text.clone(), text)
+            }
         };
         let stored = store::append_message(
             &self.db,
@@ -140,6 +195,11 @@ impl PreparedTurn {
             dialogue.as_ref(),
         )
         .await;
+        drop(alive);
+        if let Err(err) = in_flight::end(&self.db, self.user_id, self.conversation_id, self.key).await {
+            // The conversation frees itself once the missing heartbeat shows the turn as lost.
+            tracing::warn!(error = %err, "could not free the conversation after its turn");
+        }
         match (code, stored) {
             (None, Ok(message_id)) => Ok(TurnOutcome {
                 conversation_id: self.conversation_id,
@@ -147,25 +207,27 @@ impl PreparedTurn {
                 response: text,
                 tool_calls: calls,
             }),
-            (Some(code), _) => Err(self.failure(code, text)),
+            (Some(code), stored) => Err(self.failure(code, told, stored.ok())),
             (None, Err(err)) => {
                 tracing::error!(error = %err, "could not store the assistant's reply");
                 let text = failure_text(&AgentError::new("internal", "I couldn't save my reply."), &calls);
-                Err(self.failure("internal", text))
+                Err(self.failure("internal", text, None))
             }
         }
     }
 
-    fn failure(&self, code: &'static str, message: String) -> TurnFailure {
+    fn failure(&self, code: &'static str, message: String, message_id: Option<i64>) -> TurnFailure {
         TurnFailure {
             conversation_id: self.conversation_id,
             code,
             message,
+            message_id,
         }
     }
 }
 
-fn validate(message: &str) -> Result<String> {
+/// A chat message as the backend accepts it: trimmed, 1–4000 characters, no NUL.
+pub(crate) fn validate(message: &str) -> Result<String> {
     let message = message.trim();
     let chars = message.chars().count();
     if message.contains('\0') {
@@ -212,6 +274,16 @@ fn failure_text(err: &AgentError, calls: &[ToolCallRecord]) -> String {
             err.message,
             done.join(", ")
         )
+    }
+}
+
+/// What a stopped turn says after whatever it had already answered.
+fn stopped_note(calls: &[ToolCallRecord]) -> String {
+    let done: Vec<String> = calls.iter().filter_map(change_summary).collect();
+    if done.is_empty() {
+        "Stopped. Nothing was changed.".to_owned()
+    } else {
+        format!("Stopped. Before that I had already {}.", done.join(", "))
     }
 }
 

@@ -30,9 +30,10 @@ use sqlx::PgPool;
 use self::server::{Caller, TodoServer};
 use crate::{
     app::AppState,
-    auth::{extract::CurrentUser, token::TokenKeys},
+    auth::extract::{Authenticator, CurrentUser},
     error::Error,
     metrics::Metrics,
+    quotas::Quotas,
 };
 
 /// Where the endpoint is served.
@@ -55,8 +56,14 @@ impl std::fmt::Debug for Endpoint {
 
 impl Endpoint {
     /// `allowed_origins` are exact `scheme://host[:port]` values; an empty list refuses every browser origin.
-    pub(crate) fn new(db: PgPool, metrics: Arc<Metrics>, allowed_origins: &[String], max_body_bytes: usize) -> Self {
-        let server = TodoServer { db, metrics };
+    pub(crate) fn new(
+        db: PgPool,
+        metrics: Arc<Metrics>,
+        quotas: Quotas,
+        allowed_origins: &[String],
+        max_body_bytes: usize,
+    ) -> Self {
+        let server = TodoServer { db, metrics, quotas };
         let config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(false)
             .with_json_response(true)
@@ -136,8 +143,7 @@ struct Authenticated(CurrentUser);
 
 impl<S> FromRequestParts<S> for Authenticated
 where
-    Arc<TokenKeys>: FromRef<S>,
-    PgPool: FromRef<S>,
+    Authenticator: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Rejection;

@@ -23,6 +23,7 @@ use crate::{
     auth::extract::{Credential, CurrentUser},
     chat::tools::ToolBox,
     metrics::Metrics,
+    quotas::Quotas,
 };
 
 /// The revisions served: every one with the streamable HTTP transport, up to the current one, so
@@ -56,6 +57,8 @@ pub(super) struct Caller {
 pub(super) struct TodoServer {
     pub db: PgPool,
     pub metrics: Arc<Metrics>,
+    /// The same limits a chat turn has (actions per call, tasks per user).
+    pub quotas: Quotas,
 }
 
 impl ServerHandler for TodoServer {
@@ -106,7 +109,7 @@ impl ServerHandler for TodoServer {
         }
         let access_token_id = match caller.user.credential {
             Credential::AccessToken(id) => Some(id),
-            Credential::Session => None,
+            Credential::Session(_) => None,
         };
         // One line per call with who, which tool, how it went and how long it took; never the arguments.
         let span = tracing::info_span!(
@@ -121,6 +124,7 @@ impl ServerHandler for TodoServer {
         let started = Instant::now();
         let (result, failure) = async {
             let result = ToolBox::new(self.db.clone(), caller.user.id)
+                .with_quotas(self.quotas)
                 .call(tool, &arguments)
                 .await;
             let failure = tool_failure(&result);

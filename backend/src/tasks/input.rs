@@ -5,8 +5,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{Priority, SortKey, SortOrder, StatusFilter};
-// The `pattern`s in the schemas below tell API clients the NUL rule too.
+use super::{
+    hidden,
+    model::{Priority, SortKey, SortOrder, StatusFilter},
+};
+// The `pattern`s in the schemas below tell API clients the character rules too (NUL, and what
+// `hidden` refuses in the Basic Multilingual Plane).
 use crate::error::{Error, FieldErrors, NUL_PROBLEM, Result};
 
 pub(crate) const MAX_TITLE_CHARS: usize = 200;
@@ -23,10 +27,14 @@ const MAX_QUERY_CHARS: usize = 200;
 pub(crate) struct NewTaskRequest {
     /// Required; at most 200 characters, not blank; stored trimmed.
     #[schema(value_type = String, required = true, example = "Buy groceries",
-             max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+             max_length = 200,
+             pattern = r"^[^\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB][^\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$")]
     pub title: Option<String>,
     /// Up to 1000 characters.
-    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$"
+    )]
     pub description: Option<String>,
     /// Defaults to `medium`.
     #[schema(value_type = Option<Priority>, example = "medium")]
@@ -42,11 +50,15 @@ pub(crate) struct NewTaskRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TaskPatchRequest {
     /// At most 200 characters, not blank; stored trimmed.
-    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB][^\u0000-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$"
+    )]
     pub title: Option<String>,
     /// Up to 1000 characters; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\u0000]*$")]
+    #[schema(value_type = Option<String>, max_length = 1000,
+             pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$")]
     pub description: Option<Option<String>>,
     #[schema(value_type = Option<Priority>)]
     pub priority: Option<String>,
@@ -137,6 +149,9 @@ fn check_title(title: &str, problems: &mut FieldErrors) -> Option<String> {
     } else if title.is_empty() {
         problems.insert("title".into(), "must not be empty".into());
         None
+    } else if let Some(problem) = hidden::problem(title, false) {
+        problems.insert("title".into(), problem);
+        None
     } else if chars > MAX_TITLE_CHARS {
         problems.insert(
             "title".into(),
@@ -160,6 +175,10 @@ fn check_description(text: String, problems: &mut FieldErrors) -> Option<String>
             "description".into(),
             format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {chars})"),
         );
+        return None;
+    }
+    if let Some(problem) = hidden::problem(&text, true) {
+        problems.insert("description".into(), problem);
         return None;
     }
     (!text.trim().is_empty()).then_some(text)

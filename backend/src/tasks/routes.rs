@@ -17,6 +17,7 @@ use crate::{
     auth::extract::UserScope,
     error::{Error, ErrorBody, Result},
     extract::{JsonBody, QueryParams, path_id},
+    quotas::UserQuotas,
 };
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -65,13 +66,16 @@ async fn list_tasks(
         (status = 201, description = "Created", body = Task),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "You already keep the most tasks an account may (QUOTA_TASKS_PER_USER)",
+            body = ErrorBody),
     ))]
 async fn create_task(
     scope: UserScope,
     State(db): State<PgPool>,
+    State(quotas): State<UserQuotas>,
     JsonBody(request): JsonBody<NewTaskRequest>,
 ) -> Result<(StatusCode, axum::Json<Task>)> {
-    let task = service::create(&db, scope.user_id, request.validate()?).await?;
+    let task = service::create(&db, scope.user_id, request.validate()?, quotas.settings.max_tasks()).await?;
     tracing::info!(task_id = task.id, "task created");
     Ok((StatusCode::CREATED, axum::Json(task)))
 }

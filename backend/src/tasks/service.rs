@@ -8,7 +8,10 @@ use super::{
     input::{ListFilter, NewTask, TaskPatch},
     model::{Priority, SortKey, SortOrder, Task},
 };
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    quotas::Quotas,
+};
 
 /// One page of tasks and how many match the filter in total.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +22,20 @@ pub(crate) struct TaskPage {
 
 const NOT_FOUND: Error = Error::NotFound("task");
 
-pub(crate) async fn create(db: impl PgExecutor<'_>, user_id: Uuid, task: NewTask) -> Result<Task> {
-    let task = sqlx::query_as!(
+/// Creates a task, unless the owner already keeps `max_tasks` (then `QuotaExceeded`). The count and
+/// the insert are one statement but not serialised: creates racing at the limit may each pass it.
+pub(crate) async fn create(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    task: NewTask,
+    max_tasks: Option<i64>,
+) -> Result<Task> {
+    sqlx::query_as!(
         Task,
         r#"insert into tasks (user_id, title, description, priority, due_at)
-           values ($1, $2, $3, $4, $5)
+           select $1, $2, $3, $4, $5
+           where $6::bigint is null
+              or (select count(*) from (select from tasks where user_id = $1 limit $6) as kept) < $6
            returning id, user_id, title, description, completed, priority as "priority: Priority",
                      due_at, created_at, updated_at"#,
         user_id,
@@ -31,10 +43,11 @@ pub(crate) async fn create(db: impl PgExecutor<'_>, user_id: Uuid, task: NewTask
         task.description,
         task.priority as Priority,
         task.due_at,
+        max_tasks,
     )
-    .fetch_one(db)
-    .await?;
-    Ok(task)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| Quotas::too_many_tasks(max_tasks.unwrap_or_default()))
 }
 
 pub(crate) async fn get(db: impl PgExecutor<'_>, user_id: Uuid, id: i64) -> Result<Task> {

@@ -33,7 +33,8 @@ fn messages() -> impl Strategy<Value = String> {
 
 #[sqlx::test]
 async fn adversarial_messages_never_fail_the_server(db: PgPool) {
-    let app = TestApp::new(db);
+    // 64 turns of one user: more than a minute's quota.
+    let app = TestApp::with_args(db, &["--quota-chat-turns-per-minute", "0"]);
     let user = app.signup("fuzz@example.com").await;
     for title in ["Buy milk", "Call mom", "Write report"] {
         app.create_task(&user, json!({ "title": title })).await;

@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 use crate::support::{Session, TestApp, chat::tools_called};
 
 /// A recorded response whose message calls tools: `(id, name, arguments as JSON text)`.
-fn tool_calls(calls: &[(&str, &str, &str)]) -> Value {
+pub(crate) fn tool_calls(calls: &[(&str, &str, &str)]) -> Value {
     let calls: Vec<Value> = calls
         .iter()
         .map(|(id, name, arguments)| json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}}))
@@ -24,7 +24,7 @@ fn tool_calls(calls: &[(&str, &str, &str)]) -> Value {
 }
 
 /// A recorded response that answers in words.
-fn answer(text: &str) -> Value {
+pub(crate) fn answer(text: &str) -> Value {
     json!({
         "id": "chatcmpl-rec", "object": "chat.completion", "created": 1764150000, "model": "recorded",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
@@ -48,7 +48,7 @@ fn stream(chunks: &[Value], done: bool) -> ResponseTemplate {
 }
 
 /// Replays `responses` in order, one per request.
-async fn provider(responses: Vec<ResponseTemplate>) -> MockServer {
+pub(crate) async fn provider(responses: Vec<ResponseTemplate>) -> MockServer {
     let server = MockServer::start().await;
     for response in responses {
         Mock::given(matchers::method("POST"))
@@ -61,12 +61,12 @@ async fn provider(responses: Vec<ResponseTemplate>) -> MockServer {
     server
 }
 
-fn json_reply(body: Value) -> ResponseTemplate {
+pub(crate) fn json_reply(body: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
 /// The app on the openai engine pointed at `server`; `overrides` are `(flag, value)` pairs.
-async fn app_for(db: PgPool, server: &MockServer, overrides: &[(&str, &str)]) -> (TestApp, Session) {
+pub(crate) async fn app_for(db: PgPool, server: &MockServer, overrides: &[(&str, &str)]) -> (TestApp, Session) {
     let base = format!("{}/v1", server.uri());
     let mut settings = vec![
         ("--llm-provider", "openai"),
@@ -98,7 +98,7 @@ async fn requests(server: &MockServer) -> Vec<Value> {
         .collect()
 }
 
-async fn titles(db: &PgPool) -> Vec<String> {
+pub(crate) async fn titles(db: &PgPool) -> Vec<String> {
     sqlx::query_scalar("select title from tasks order by id")
         .fetch_all(db)
         .await

@@ -98,7 +98,7 @@ async fn unknown_routes_and_methods_get_json_errors(db: PgPool) {
     assert_eq!(wrong_method.error_code(), "method_not_allowed");
 }
 
-/// Every route the contract names, as (METHOD, OpenAPI path).
+/// Every route the contract names, as (METHOD, OpenAPI path), and the two that end sessions.
 const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -107,6 +107,8 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/auth/signup"),
     ("POST", "/api/auth/login"),
     ("GET", "/api/auth/me"),
+    ("POST", "/api/auth/logout"),
+    ("POST", "/api/auth/logout-everywhere"),
     ("GET", "/api/{user_id}/tasks"),
     ("POST", "/api/{user_id}/tasks"),
     ("GET", "/api/{user_id}/tasks/{id}"),
@@ -120,6 +122,11 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/{user_id}/access-tokens"),
     ("POST", "/api/{user_id}/access-tokens"),
     ("DELETE", "/api/{user_id}/access-tokens/{id}"),
+    // Beside the contract's chat route: turns by id (docs/chat.md).
+    ("POST", "/api/{user_id}/chat/turns"),
+    ("GET", "/api/{user_id}/chat/turns/{turn_id}"),
+    ("POST", "/api/{user_id}/chat/turns/{turn_id}/run"),
+    ("POST", "/api/{user_id}/chat/turns/{turn_id}/stop"),
 ];
 
 #[sqlx::test]
@@ -149,7 +156,10 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
     // Each documented operation is really routed: never the router's 404/405 fallbacks.
     let me = app.signup("openapi@example.com").await;
     for (method, path) in &documented {
-        let uri = path.replace("{user_id}", &me.user_id.to_string()).replace("{id}", "1");
+        let uri = path
+            .replace("{user_id}", &me.user_id.to_string())
+            .replace("{id}", "1")
+            .replace("{turn_id}", &uuid::Uuid::new_v4().to_string());
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let response = app.call_raw(method.clone(), &uri, Some(&me.token), Some("{}")).await;
         assert_ne!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
@@ -157,7 +167,13 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
             // The route's own "not found", not the fallback's "no route for this path".
             let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
             assert!(
-                ["task not found", "conversation not found", "access token not found"].contains(&message.as_str()),
+                [
+                    "task not found",
+                    "conversation not found",
+                    "turn not found",
+                    "access token not found"
+                ]
+                .contains(&message.as_str()),
                 "{method} {uri} fell through: {message}"
             );
         }

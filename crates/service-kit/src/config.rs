@@ -4,6 +4,8 @@
 
 use clap::{Args, FromArgMatches, Parser, ValueEnum, error::ContextKind, error::ContextValue, error::ErrorKind};
 
+use crate::client::TrustedProxies;
+
 /// Shape of log lines on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -24,6 +26,34 @@ pub struct Logging {
     /// Log filter in `tracing` directive syntax.
     #[arg(long = "log-filter", env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
+}
+
+/// The HTTP server's settings, the same in every service (flattened like [`Logging`]).
+#[derive(Debug, Clone, Args)]
+pub struct HttpLimits {
+    /// Seconds a client has to send a whole request head, counted from connecting or from the
+    /// first byte after idling; slower clients are disconnected.
+    #[arg(long, env = "HTTP_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request before it is closed. Longer
+    /// than the 60 s for which common proxies keep their connections, so that a proxy never sends a
+    /// request into a connection this side has just closed.
+    #[arg(long, env = "HTTP_IDLE_TIMEOUT_SECS", default_value_t = 75,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+
+    /// Most client connections open at once; further clients wait until one closes. Lowered at
+    /// start to fit the open-file limit.
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For` names the
+    /// client; empty = the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A rule a service's own value parser enforces, phrased as a complete predicate ("must be …");

@@ -35,7 +35,9 @@ where
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(request_span)
-                    .on_response(record_response),
+                    .on_response(record_response)
+                    // A 5xx is already logged once, with its cause, by the service's error type.
+                    .on_failure(()),
             )
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(middleware::from_fn_with_state(metrics, metrics::track))
@@ -70,4 +72,46 @@ fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
     span.record("status", response.status().as_u16());
     span.record("latency_ms", u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
     tracing::info!("request finished");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::StatusCode, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::metrics::Metrics;
+
+    struct Internal;
+
+    impl From<anyhow::Error> for Internal {
+        fn from(_: anyhow::Error) -> Self {
+            Self
+        }
+    }
+
+    impl IntoResponse for Internal {
+        fn into_response(self) -> axum::response::Response {
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+
+    /// The evidence for `panic = "unwind"` in the release profile (docs/security.md): a handler
+    /// that panics costs its own request a 500 and nothing else. Under `abort` the same panic ends
+    /// the process and every request in flight with it.
+    #[tokio::test]
+    async fn a_panicking_handler_is_one_500_and_the_service_goes_on() {
+        async fn boom() -> &'static str {
+            panic!("a bug reached by one request")
+        }
+        let routes = Router::new()
+            .route("/boom", get(boom))
+            .route("/ok", get(|| async { "ok" }));
+        let app = observed::<Internal, ()>(routes, Metrics::new(&[0.1], "latency").http());
+        let request = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+        let panicked = app.clone().oneshot(request("/boom")).await.unwrap();
+        assert_eq!(panicked.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let after = app.oneshot(request("/ok")).await.unwrap();
+        assert_eq!(after.status(), StatusCode::OK);
+    }
 }

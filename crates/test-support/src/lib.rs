@@ -1,6 +1,6 @@
 //! What the services' integration tests share (a dev-dependency only): ports that stay held,
 //! waiting until something is ready, in-process requests, the service binaries as child processes,
-//! and `TEST_LOG`.
+//! a stand-in language model, and `TEST_LOG`.
 //!
 //! Tests run many at once, in one process (`cargo test`) or in many (`cargo nextest`), so nothing
 //! here picks a "free" port and hopes it stays free: servers bind port 0 and report the port they
@@ -15,6 +15,7 @@
 use std::{future::Future, net::SocketAddr, sync::Once, time::Duration};
 
 pub mod http;
+pub mod llm;
 pub mod process;
 
 /// How long [`wait_until`] keeps trying.

@@ -107,6 +107,19 @@ impl ServiceProcess {
         format!("http://{}{path}", self.address)
     }
 
+    /// What the process has printed so far (stdout, then stderr).
+    pub fn output_so_far(&self) -> String {
+        format!("{}{}", self.stdout.so_far(), self.stderr.so_far())
+    }
+
+    /// Waits (up to 30 s) until the process has printed a line containing `text`.
+    pub async fn wait_for_output(&self, text: &str) {
+        crate::wait_until(&format!("the process to print {text:?}"), || async {
+            self.output_so_far().contains(text)
+        })
+        .await;
+    }
+
     /// Whether the process has not exited yet.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -163,6 +176,10 @@ impl Output {
             }
         });
         Self { text, reader }
+    }
+
+    fn so_far(&self) -> String {
+        self.text.lock().expect("output buffer").clone()
     }
 
     /// Everything the stream printed, once it has closed.

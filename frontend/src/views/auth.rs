@@ -15,8 +15,8 @@ use crate::{
     backend_client::{BackendClient, Caller},
     error::{Error, FieldErrors, Result, redirect},
     models::{AuthToken, LoginRequest, SignupRequest},
-    security::CsrfToken,
-    session::{CookiePolicy, MaybeSession, SESSION_COOKIE},
+    security::{CsrfToken, fresh_nonce},
+    session::{CookieName, CookiePolicy, MaybeSession},
     urls,
     views::{Layout, Nav},
 };
@@ -32,6 +32,28 @@ pub(crate) struct AuthForm {
     pub problem: Option<String>,
 }
 
+impl AuthForm {
+    /// The ids of what explains a problem with `field`: its own error, and the form's problem
+    /// ("Email or password is incorrect" is about both credentials). `None` when it is fine.
+    pub(crate) fn described_by(&self, field: &str) -> Option<String> {
+        let own = self.errors.contains_key(field).then(|| format!("{field}-error"));
+        let form = (self.problem.is_some() && matches!(field, "email" | "password")).then(|| "form-error".to_owned());
+        match (own, form) {
+            (Some(own), Some(form)) => Some(format!("{own} {form}")),
+            (own, form) => own.or(form),
+        }
+    }
+
+    /// The field a page focuses, of its `fields` in order: the first with a problem, else the first.
+    fn focus<'a>(&self, fields: &[&'a str]) -> &'a str {
+        fields
+            .iter()
+            .copied()
+            .find(|field| self.described_by(field).is_some())
+            .unwrap_or(fields[0])
+    }
+}
+
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "login.html")]
 pub(crate) struct LoginPage {
@@ -44,6 +66,18 @@ pub(crate) struct LoginPage {
 pub(crate) struct SignupPage {
     pub layout: Layout,
     pub form: AuthForm,
+}
+
+impl LoginPage {
+    pub(crate) fn autofocus(&self, field: &str) -> bool {
+        self.form.focus(&["email", "password"]) == field
+    }
+}
+
+impl SignupPage {
+    pub(crate) fn autofocus(&self, field: &str) -> bool {
+        self.form.focus(&["name", "email", "password"]) == field
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,14 +126,16 @@ pub(crate) async fn login_page(
             layout,
             form: AuthForm::default(),
         };
-        return (CookieJar::new().add(cookies.removal(SESSION_COOKIE)), page).into_response();
+        return (CookieJar::new().add(cookies.removal(CookieName::Session)), page).into_response();
     }
     if session.is_some() {
         return redirect(urls::CHAT);
     }
     let mut layout = Layout::new(&csrf, false, Nav::Login);
-    if notice.logged_out.is_some() {
-        layout = layout.with_flash("You have been logged out.");
+    match notice.logged_out.as_deref() {
+        Some(EVERYWHERE) => layout = layout.with_flash("You have been logged out on every device."),
+        Some(_) => layout = layout.with_flash("You have been logged out."),
+        None => {}
     }
     LoginPage {
         layout,
@@ -210,18 +246,57 @@ pub(crate) async fn signup(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-/// `POST /logout`: forgets the session cookie (the token simply expires at the backend).
-pub(crate) async fn logout(State(cookies): State<CookiePolicy>) -> Response {
-    let jar = CookieJar::new().add(cookies.removal(SESSION_COOKIE));
-    (jar, redirect(&format!("{}?logged_out=1", urls::LOGIN))).into_response()
+/// `?logged_out=` value of a logout from every device.
+const EVERYWHERE: &str = "everywhere";
+
+/// `POST /logout`: ends the session at the backend (its token is refused from now on, by every
+/// replica), forgets the cookie and starts a new CSRF nonce.
+pub(crate) async fn logout(
+    State(backend): State<BackendClient>,
+    State(cookies): State<CookiePolicy>,
+    caller: Caller,
+    MaybeSession(session): MaybeSession,
+) -> Response {
+    if let Some(session) = session {
+        match backend.logout(&caller, &session).await {
+            // Already ended (elsewhere, or expired): nothing left to end.
+            Ok(()) | Err(Error::SessionExpired) => {}
+            // The cookie goes anyway; the token then lives until it expires.
+            Err(err) => tracing::warn!(error = %err, "could not end the session at the backend"),
+        }
+    }
+    signed_out(&cookies, "1")
 }
 
-/// Sets the session cookie to live exactly as long as the token and goes to the chat.
+/// `POST /logout/everywhere`: ends every session of the user, on every device.
+pub(crate) async fn logout_everywhere(
+    State(backend): State<BackendClient>,
+    State(cookies): State<CookiePolicy>,
+    caller: Caller,
+    MaybeSession(session): MaybeSession,
+) -> Result<Response> {
+    let Some(session) = session else {
+        return Err(Error::LoginRequired);
+    };
+    backend.logout_everywhere(&caller, &session).await?;
+    Ok(signed_out(&cookies, EVERYWHERE))
+}
+
+fn signed_out(cookies: &CookiePolicy, notice: &str) -> Response {
+    let jar = CookieJar::new()
+        .add(cookies.removal(CookieName::Session))
+        .add(fresh_nonce(cookies));
+    (jar, redirect(&format!("{}?logged_out={notice}", urls::LOGIN))).into_response()
+}
+
+/// Sets the session cookie to live exactly as long as the token, starts a new CSRF nonce (no
+/// token shown before signing in works after it) and goes to the chat.
 fn signed_in(cookies: &CookiePolicy, token: &AuthToken) -> Response {
     let max_age = (token.expires_at - chrono::Utc::now()).num_seconds().max(0);
-    let mut session = cookies.cookie(SESSION_COOKIE, token.token.clone());
+    let mut session = cookies.cookie(CookieName::Session, token.token.clone());
     session.set_max_age(time::Duration::seconds(max_age));
-    (CookieJar::new().add(session), redirect(urls::CHAT)).into_response()
+    let jar = CookieJar::new().add(session).add(fresh_nonce(cookies));
+    (jar, redirect(urls::CHAT)).into_response()
 }
 
 /// "must be at least 8 characters" → "Must be at least 8 characters."

@@ -11,93 +11,16 @@ use axum::{
 };
 use axum_htmx::HxPushUrl;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::{
     error::{Error, Result, redirect},
-    models::{ChatRequest, ConversationSummary, Message, Role},
-    security::CSRF_FIELD,
+    models::{ChatRequest, ConversationSummary},
     urls,
-    views::{Id, Layout, Nav, SignedIn, tasks::TaskPanel},
+    views::{Id, Layout, Nav, SignedIn, messages::MessageView, stream::StreamingReply, tasks::TaskPanel},
 };
 
 /// Longest message the backend accepts (characters, after trimming).
 pub(crate) const MAX_MESSAGE_CHARS: usize = 4000;
-
-/// A compact summary of one tool call ("Added #5 Buy groceries").
-#[derive(Debug, Clone, Template)]
-#[template(path = "partials/chip.html")]
-pub(crate) struct Chip {
-    pub label: String,
-    pub failed: bool,
-}
-
-impl Chip {
-    /// Describes a tool's result in the words a person would use.
-    pub(crate) fn describe(tool: &str, result: &Value) -> Self {
-        if let Some(problem) = result.get("error").and_then(Value::as_str) {
-            return Self {
-                label: format!("{} failed: {problem}", tool.replace('_', " ")),
-                failed: true,
-            };
-        }
-        if let Some(tasks) = result.as_array() {
-            let noun = if tasks.len() == 1 { "task" } else { "tasks" };
-            return Self {
-                label: format!("Found {} {noun}", tasks.len()),
-                failed: false,
-            };
-        }
-        let verb = match result.get("status").and_then(Value::as_str) {
-            Some("created") => "Added",
-            Some("completed") => "Completed",
-            Some("deleted") => "Deleted",
-            Some("updated") => "Updated",
-            Some("pending" | "reopened") => "Reopened",
-            _ => tool,
-        };
-        let id = result.get("task_id").and_then(Value::as_i64);
-        let title = result.get("title").and_then(Value::as_str).unwrap_or_default();
-        let label = match id {
-            Some(id) => format!("{verb} #{id} {title}"),
-            None => format!("{verb} {title}"),
-        };
-        Self {
-            label: label.trim_end().to_owned(),
-            failed: false,
-        }
-    }
-}
-
-/// One stored message; assistant text is escaped by askama and keeps its line breaks through CSS.
-#[derive(Debug, Template)]
-#[template(path = "partials/message.html")]
-pub(crate) struct MessageView {
-    pub from_user: bool,
-    pub content: String,
-    pub chips: Vec<Chip>,
-}
-
-impl MessageView {
-    /// Only user and assistant messages are shown (tool or system rows are the agent's business).
-    pub(crate) fn from_message(message: Message) -> Option<Self> {
-        let from_user = match message.role {
-            Role::User => true,
-            Role::Assistant => false,
-            Role::Other => return None,
-        };
-        let chips = message
-            .tool_calls
-            .iter()
-            .map(|call| Chip::describe(&call.tool, &call.result))
-            .collect();
-        Some(Self {
-            from_user,
-            content: message.content,
-            chips,
-        })
-    }
-}
 
 /// Partial: the conversation list (also swapped out-of-band after a turn creates or renames one).
 #[derive(Debug, Template)]
@@ -123,10 +46,25 @@ pub(crate) struct ConversationField {
     pub oob: bool,
 }
 
+/// Partial: the thread's `h1`, its conversation's title (updated out-of-band once a new
+/// conversation has one).
+#[derive(Debug, Template)]
+#[template(path = "partials/thread_heading.html")]
+pub(crate) struct ThreadHeading {
+    pub title: String,
+    pub oob: bool,
+}
+
+/// What the heading of a conversation that does not exist yet says.
+const NEW_CHAT: &str = "New chat";
+
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "chat.html")]
 pub(crate) struct ChatPage {
     pub layout: Layout,
+    /// The document's title: the conversation's, or "New chat".
+    pub title: String,
+    pub heading: ThreadHeading,
     pub conversation: ConversationField,
     pub messages: Vec<MessageView>,
     pub list: ConversationList,
@@ -139,13 +77,14 @@ pub(crate) struct ChatPage {
 #[template(path = "partials/turn.html")]
 pub(crate) struct Turn {
     pub message: String,
-    pub stream_url: String,
+    pub reply: StreamingReply,
 }
 
 /// Partial fetched when a turn is done: out-of-band updates of the list and the conversation id.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "partials/sync.html")]
 pub(crate) struct Sync {
+    pub heading: ThreadHeading,
     pub conversation: ConversationField,
     pub list: ConversationList,
 }
@@ -185,11 +124,24 @@ async fn page(user: &SignedIn, id: Option<i64>) -> Result<ChatPage> {
     let (thread, items, panel) =
         tokio::try_join!(thread, backend.conversations(caller, session), TaskPanel::load(user),)
             .map_err(not_found_as_page)?;
-    let messages = thread
-        .map(|c| c.messages.into_iter().filter_map(MessageView::from_message).collect())
-        .unwrap_or_default();
+    let (title, messages) = match thread {
+        Some(thread) => (
+            thread.summary.label().to_owned(),
+            thread
+                .messages
+                .into_iter()
+                .filter_map(MessageView::from_message)
+                .collect(),
+        ),
+        None => (NEW_CHAT.to_owned(), Vec::new()),
+    };
     Ok(ChatPage {
         layout: Layout::new(csrf, true, Nav::Chat),
+        heading: ThreadHeading {
+            title: title.clone(),
+            oob: false,
+        },
+        title,
         conversation: ConversationField { id, oob: false },
         messages,
         list: ConversationList {
@@ -203,7 +155,9 @@ async fn page(user: &SignedIn, id: Option<i64>) -> Result<ChatPage> {
     })
 }
 
-/// `POST /chat/send`: with htmx, the streaming turn; without, one blocking turn and a redirect.
+/// `POST /chat/send`: stores the message as a pending turn. With htmx, the answer is the turn's
+/// bubble, which streams it by its id; without, the turn runs here and the browser is redirected to
+/// the conversation.
 pub(crate) async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Result<Response> {
     let conversation_id = fields.conversation_id.trim().parse::<i64>().ok();
     let message = fields.message.trim();
@@ -214,31 +168,41 @@ pub(crate) async fn send(user: SignedIn, Form(fields): Form<SendFields>) -> Resu
         }
         return Ok(redirect(&back));
     }
-    if user.partial {
-        let mut query = vec![("message", message.to_owned()), (CSRF_FIELD, user.csrf.0.clone())];
-        if let Some(id) = conversation_id {
-            query.push(("conversation_id", id.to_string()));
-        }
-        let encoded = serde_urlencoded::to_string(&query).map_err(anyhow::Error::from)?;
-        let turn = Turn {
-            message: message.to_owned(),
-            stream_url: format!("{}?{encoded}", urls::CHAT_STREAM),
-        };
-        return Ok(turn.into_response());
-    }
     let body = ChatRequest {
         conversation_id,
         message,
     };
-    let reply = user.backend.chat(&user.caller, &user.session, &body).await?;
-    Ok(redirect(&urls::conversation(reply.conversation_id)))
+    let pending = user
+        .backend
+        .create_turn(&user.caller, &user.session, &body)
+        .await
+        .map_err(not_found_as_page)?;
+    if user.partial {
+        let reply = StreamingReply { turn: pending.turn_id };
+        let turn = Turn {
+            message: message.to_owned(),
+            reply,
+        };
+        return Ok(turn.into_response());
+    }
+    let finished = user
+        .backend
+        .run_turn(&user.caller, &user.session, pending.turn_id)
+        .await?;
+    Ok(redirect(&finished.conversation_id.map_or(back, urls::conversation)))
 }
 
 /// `GET /chat/{id}/sync` (htmx only): refreshes the list and the form's conversation id and puts the
 /// conversation's URL in the address bar, so a reload shows the same thread.
 pub(crate) async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
     let items = user.backend.conversations(&user.caller, &user.session).await?;
+    let title = items
+        .iter()
+        .find(|item| item.id == id)
+        .map_or(NEW_CHAT, ConversationSummary::label)
+        .to_owned();
     let sync = Sync {
+        heading: ThreadHeading { title, oob: true },
         conversation: ConversationField {
             id: Some(id),
             oob: true,
@@ -253,13 +217,24 @@ pub(crate) async fn sync(user: SignedIn, Id(id): Id) -> Result<Response> {
     Ok((HxPushUrl(urls::conversation(id)), sync).into_response())
 }
 
-/// `POST /chat/{id}/delete`: deletes and starts afresh.
-pub(crate) async fn delete(user: SignedIn, Id(id): Id) -> Result<Response> {
+/// The conversation open when another one is deleted.
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeleteFields {
+    #[serde(default)]
+    current: String,
+}
+
+/// `POST /chat/{id}/delete`: deletes, then back to the conversation that was open, or afresh when
+/// that was the one deleted.
+pub(crate) async fn delete(user: SignedIn, Id(id): Id, Form(fields): Form<DeleteFields>) -> Result<Response> {
     user.backend
         .delete_conversation(&user.caller, &user.session, id)
         .await
         .map_err(not_found_as_page)?;
-    Ok(redirect(urls::CHAT))
+    let open = fields.current.trim().parse::<i64>().ok().filter(|open| *open != id);
+    Ok(redirect(
+        &open.map_or_else(|| urls::CHAT.to_owned(), urls::conversation),
+    ))
 }
 
 /// The backend's message rules, checked before anything is sent.
@@ -283,34 +258,7 @@ fn not_found_as_page(err: Error) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-
-    #[test]
-    fn chips_read_like_sentences() {
-        let added = json!({"task_id": 5, "status": "created", "title": "Buy groceries"});
-        assert_eq!(Chip::describe("add_task", &added).label, "Added #5 Buy groceries");
-        let listed = json!([{"id": 1}, {"id": 2}]);
-        assert_eq!(Chip::describe("list_tasks", &listed).label, "Found 2 tasks");
-        let failed = Chip::describe("complete_task", &json!({"error": "task 9 not found"}));
-        assert!(failed.failed);
-        assert_eq!(failed.label, "complete task failed: task 9 not found");
-    }
-
-    #[test]
-    fn assistant_text_is_escaped_and_only_known_roles_show() {
-        let message = Message {
-            role: Role::Assistant,
-            content: "<b>bold</b>\nnext line".into(),
-            tool_calls: vec![],
-        };
-        let html = MessageView::from_message(message).unwrap().render().unwrap();
-        assert!(html.contains("&#60;b&#62;bold&#60;/b&#62;\nnext line"), "{html}");
-        let tool: Message = serde_json::from_value(json!({"role": "tool", "content": "{}"})).unwrap();
-        assert_eq!(tool.role, Role::Other);
-        assert!(MessageView::from_message(tool).is_none());
-    }
 
     #[test]
     fn message_limits_match_the_backend() {

@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod chat;
 pub(crate) mod connect;
+pub(crate) mod messages;
 pub(crate) mod stream;
 pub(crate) mod tasks;
 
@@ -22,8 +23,9 @@ use crate::{
     backend_client::{BackendClient, Caller},
     error::{Error, ErrorBanner},
     security::CsrfToken,
-    session::Session,
+    session::{CookiePolicy, Session},
 };
+use service_kit::client::TrustedProxies;
 
 /// What the layout (`base.html`) needs besides the page itself.
 #[derive(Debug, Clone)]
@@ -152,6 +154,8 @@ pub(crate) struct SignedIn {
 impl<S> FromRequestParts<S> for SignedIn
 where
     BackendClient: FromRef<S>,
+    CookiePolicy: FromRef<S>,
+    TrustedProxies: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -180,6 +184,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(id) = Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        Ok(Self(id))
+    }
+}
+
+/// The `{id}` of a chat turn's route: the backend's opaque turn id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TurnId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for TurnId {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<uuid::Uuid>::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::NotFound)?;
         Ok(Self(id))

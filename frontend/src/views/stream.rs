@@ -1,60 +1,95 @@
-//! `GET /chat/stream`: runs one chat turn against the backend's event stream and re-emits it as
-//! SSE the htmx extension swaps straight into the page: `tool` (a chip, and a cue to refresh the
-//! task panel), `delta` (escaped text), and exactly one final `done` that closes the connection.
-//!
-//! EventSource can only GET, so the message travels in the query string with the CSRF token beside
-//! it (the GET has side effects and must be as protected as a POST). Every failure is reported as a
-//! `done` event rather than an HTTP error: a failed EventSource would reconnect and send the
-//! message again.
+//! A chat turn in the browser, by its opaque id (docs/ui.md): `GET /chat/turns/{id}/stream` asks
+//! the backend to run the turn and re-emits its events as SSE the htmx extension swaps straight
+//! into the page: `tool` (a chip, and a cue to refresh the task panel), `delta` (escaped text), and
+//! exactly one final `done` that closes the stream. The URL carries nothing but the id, so the
+//! EventSource may reconnect or be opened again at will: the backend runs a turn once and answers
+//! every later request with a replay, which this relay turns into one `done` that replaces whatever
+//! the bubble had shown with what is stored.
 
 use std::{convert::Infallible, time::Duration};
 
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::{
-    extract::{Query, State},
-    http::HeaderMap,
+    extract::State,
+    http::StatusCode,
     response::sse::{Event, KeepAlive, Sse},
 };
 use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
-use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
 use crate::{
     backend_client::{BackendClient, Caller},
-    error::Error,
-    models::ChatRequest,
-    security::CsrfToken,
-    session::MaybeSession,
-    views::chat::{Chip, check_message},
+    error::{Error, Result},
+    session::{MaybeSession, Session},
+    urls,
+    views::{SignedIn, TurnId, messages::Chip},
 };
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct StreamParams {
-    #[serde(default)]
-    conversation_id: Option<i64>,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    csrf_token: String,
+/// Partial: the assistant's bubble of a turn, streaming (sent with the user's message, and again on
+/// its own when a lost connection is retried).
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "partials/streaming_reply.html")]
+pub(crate) struct StreamingReply {
+    pub turn: Uuid,
 }
 
-/// The closing fragment of a turn: an optional problem, and the hook that syncs the page.
+impl StreamingReply {
+    pub(crate) fn dom_id(&self) -> String {
+        dom_id(self.turn)
+    }
+
+    pub(crate) fn url(&self, template: &str) -> String {
+        urls::with_id(template, self.turn)
+    }
+}
+
+fn dom_id(turn: Uuid) -> String {
+    format!("turn-{}", turn.simple())
+}
+
+/// How a turn ended, as the person is told.
+#[derive(Debug)]
+pub(crate) enum TurnEnding {
+    Answered,
+    /// Stopped on request; the note says what had already been done.
+    Stopped(String),
+    /// The turn failed; Retry sends the message again as a new turn.
+    Failed(String),
+    /// The backend could not be reached to the end: Retry asks for the same turn again (a replay,
+    /// never a second run).
+    Lost,
+    SignedOut,
+}
+
+/// A turn that had already run when this stream asked for it: what is stored.
+#[derive(Debug, Default)]
+pub(crate) struct Replay {
+    pub chips: Vec<Chip>,
+    pub text: String,
+}
+
+/// The closing fragment of a turn: how it ended, the replay of a turn that had already run, and
+/// the hook that syncs the page.
 #[derive(Debug, Template)]
 #[template(path = "partials/turn_end.html")]
 struct TurnEnd {
-    problem: Option<String>,
-    login: bool,
+    dom_id: String,
+    replay: Option<Replay>,
+    ending: TurnEnding,
     conversation_id: Option<i64>,
 }
 
 impl TurnEnd {
-    fn problem(problem: impl Into<String>, conversation_id: Option<i64>) -> Self {
+    fn new(turn: Uuid, ending: TurnEnding) -> Self {
         Self {
-            problem: Some(problem.into()),
-            login: false,
-            conversation_id,
+            dom_id: dom_id(turn),
+            replay: None,
+            ending,
+            conversation_id: None,
         }
     }
 }
@@ -66,130 +101,141 @@ enum Out {
     Done(TurnEnd),
 }
 
+/// `GET /chat/turns/{id}/stream`. Every outcome, failures included, arrives as the final `done`
+/// event, never as an HTTP error: the htmx extension would answer an error by reconnecting forever.
 pub(crate) async fn stream(
     State(backend): State<BackendClient>,
     caller: Caller,
     MaybeSession(session): MaybeSession,
-    csrf: CsrfToken,
-    headers: HeaderMap,
-    Query(params): Query<StreamParams>,
+    TurnId(turn): TurnId,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let (tx, rx) = mpsc::channel::<Out>(32);
     tokio::spawn(async move {
-        let end = run_turn(&backend, &caller, session, &csrf, &headers, &params, &tx).await;
-        // Nobody listening any more is fine: the browser left.
+        let end = match session {
+            Some(session) => relay_turn(&backend, &caller, &session, turn, &tx).await,
+            None => TurnEnd::new(turn, TurnEnding::SignedOut),
+        };
+        // Nobody listening any more is fine: the browser left, the turn still runs and is stored.
         let _ = tx.send(Out::Done(end)).await;
     });
-    let events = futures_util::stream::unfold((rx, 0u64), |(mut rx, id)| async move {
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
         let out = rx.recv().await?;
-        Some((Ok(event(out, id)), (rx, id + 1)))
+        Some((Ok(event(out)), rx))
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-/// Ids let us recognise an automatic reconnect (it sends `Last-Event-ID`) and refuse to repeat the turn.
-fn event(out: Out, id: u64) -> Event {
+fn event(out: Out) -> Event {
     let (name, html) = match out {
         Out::Tool(chip) => ("tool", chip.render().unwrap_or_default()),
         Out::Delta(text) => ("delta", DeltaText { text: &text }.render().unwrap_or_default()),
         Out::Done(end) => ("done", end.render().unwrap_or_default()),
     };
-    Event::default().id(id.to_string()).event(name).data(html)
+    // A dropped connection is retried after a second (a reconnect only ever replays the turn).
+    Event::default().event(name).data(html).retry(Duration::from_secs(1))
 }
 
-/// Everything up to the final `done`; returns what that `done` should say.
-async fn run_turn(
+/// Asks the backend for the turn; when its stream breaks, asks once more (which can only replay
+/// it, whichever replica answers) before telling the person the connection was lost.
+async fn relay_turn(
     backend: &BackendClient,
     caller: &Caller,
-    session: Option<crate::session::Session>,
-    csrf: &CsrfToken,
-    headers: &HeaderMap,
-    params: &StreamParams,
+    session: &Session,
+    turn: Uuid,
     tx: &mpsc::Sender<Out>,
 ) -> TurnEnd {
-    if headers.contains_key("last-event-id") {
-        return TurnEnd::problem("The connection dropped. Reload the page to see the whole reply.", None);
-    }
-    if !csrf.matches(&params.csrf_token) {
-        return TurnEnd::problem("This page has expired. Reload it and send your message again.", None);
-    }
-    let Some(session) = session else {
-        return TurnEnd {
-            problem: Some("Your session has expired.".into()),
-            login: true,
-            conversation_id: None,
-        };
-    };
-    let message = params.message.trim();
-    if let Err(problem) = check_message(message) {
-        return TurnEnd::problem(problem, params.conversation_id);
-    }
-    let body = ChatRequest {
-        conversation_id: params.conversation_id,
-        message,
-    };
-    let response = match backend.chat_stream(caller, &session, &body).await {
-        Ok(response) => response,
-        Err(Error::SessionExpired) => {
-            return TurnEnd {
-                problem: Some("Your session has expired.".into()),
-                login: true,
-                conversation_id: None,
-            };
+    for attempt in 0..2 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        Err(Error::BackendUnavailable(err)) => {
-            tracing::warn!(error = format!("{err:#}"), "chat stream: backend unavailable");
-            return TurnEnd::problem(
-                "The assistant is unreachable right now. Please try again in a moment.",
-                params.conversation_id,
-            );
+        match backend.run_turn_stream(caller, session, turn).await {
+            Ok(response) => {
+                if let Some(end) = relay(response, turn, tx).await {
+                    return end;
+                }
+            }
+            Err(Error::SessionExpired) => return TurnEnd::new(turn, TurnEnding::SignedOut),
+            Err(Error::BackendUnavailable(err)) => {
+                tracing::warn!(error = format!("{err:#}"), "chat stream: backend unavailable");
+            }
+            Err(Error::Backend { status, .. }) if status == StatusCode::NOT_FOUND => {
+                let gone = "This message is no longer waiting for an answer. Send it again.";
+                return TurnEnd::new(turn, TurnEnding::Failed(gone.into()));
+            }
+            Err(other) => return TurnEnd::new(turn, TurnEnding::Failed(other.user_message())),
         }
-        Err(other) => return TurnEnd::problem(other.user_message(), params.conversation_id),
-    };
-    relay(response, params.conversation_id, tx).await
+    }
+    TurnEnd::new(turn, TurnEnding::Lost)
 }
 
-/// Translates the backend's events until `done` or `error`.
-async fn relay(response: reqwest::Response, conversation_id: Option<i64>, tx: &mpsc::Sender<Out>) -> TurnEnd {
+/// Translates the backend's events until `done` or `error`; `None` when the stream broke first.
+async fn relay(response: reqwest::Response, turn: Uuid, tx: &mpsc::Sender<Out>) -> Option<TurnEnd> {
     let mut events = response.bytes_stream().eventsource();
+    let mut replay: Option<Replay> = None;
     while let Some(event) = events.next().await {
         let event = match event {
             Ok(event) => event,
             Err(err) => {
                 tracing::warn!(error = %err, "chat stream: backend stream broke");
-                break;
+                return None;
             }
         };
         let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
         let out = match event.event.as_str() {
+            "replay" => {
+                replay = Some(Replay::default());
+                continue;
+            }
             "tool_result" => {
                 let tool = data["tool"].as_str().unwrap_or("tool");
                 Out::Tool(Chip::describe(tool, &data["result"]))
             }
             "delta" => Out::Delta(data["content"].as_str().unwrap_or_default().to_owned()),
-            "done" => {
-                return TurnEnd {
-                    problem: None,
-                    login: false,
-                    conversation_id: data["conversation_id"].as_i64().or(conversation_id),
+            "done" | "error" => {
+                let ending = match (event.event.as_str(), data["code"].as_str()) {
+                    ("done", _) => TurnEnding::Answered,
+                    (_, Some("stopped")) => TurnEnding::Stopped(sentence(&data)),
+                    _ => TurnEnding::Failed(sentence(&data)),
                 };
-            }
-            "error" => {
-                let message = data["message"]
-                    .as_str()
-                    .unwrap_or("The assistant could not finish this reply.");
-                return TurnEnd::problem(message, data["conversation_id"].as_i64().or(conversation_id));
+                return Some(TurnEnd {
+                    dom_id: dom_id(turn),
+                    replay,
+                    ending,
+                    conversation_id: data["conversation_id"].as_i64(),
+                });
             }
             _ => continue, // tool_call: the chip appears with its result
         };
-        if tx.send(out).await.is_err() {
-            return TurnEnd::problem("", None); // the browser is gone; nobody reads this
+        match (&mut replay, out) {
+            (Some(replay), Out::Tool(chip)) => replay.chips.push(chip),
+            (Some(replay), Out::Delta(text)) => replay.text.push_str(&text),
+            (_, out) => {
+                if tx.send(out).await.is_err() {
+                    // The browser is gone; the turn runs on and is stored all the same.
+                    return Some(TurnEnd::new(turn, TurnEnding::Lost));
+                }
+            }
         }
     }
-    TurnEnd::problem(
-        "The reply was cut off. Reload the page to see what was saved.",
-        conversation_id,
-    )
+    None
+}
+
+fn sentence(data: &Value) -> String {
+    data["message"]
+        .as_str()
+        .unwrap_or("The assistant could not finish this reply.")
+        .to_owned()
+}
+
+/// `GET /chat/turns/{id}` (htmx): the turn's bubble streaming again, after a lost connection.
+pub(crate) async fn resume(_user: SignedIn, TurnId(turn): TurnId) -> StreamingReply {
+    StreamingReply { turn }
+}
+
+/// `POST /chat/turns/{id}/stop`: the turn stops at its next step; its stream then ends with a note.
+pub(crate) async fn stop(user: SignedIn, TurnId(turn): TurnId) -> Result<StatusCode> {
+    user.backend.stop_turn(&user.caller, &user.session, turn).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Text for `beforeend` swaps, escaped by askama like every template, so model output can never
@@ -215,9 +261,22 @@ mod tests {
     }
 
     #[test]
-    fn turn_end_links_the_sync_and_escapes_problems() {
-        let html = TurnEnd::problem("<b>nope</b>", Some(7)).render().unwrap();
+    fn a_replay_replaces_the_bubble_and_problems_are_escaped() {
+        let turn = Uuid::new_v4();
+        let end = TurnEnd {
+            dom_id: dom_id(turn),
+            replay: Some(Replay {
+                chips: vec![],
+                text: "<b>stored</b>".into(),
+            }),
+            ending: TurnEnding::Failed("<b>nope</b>".into()),
+            conversation_id: Some(7),
+        };
+        let html = end.render().unwrap();
+        let text_id = format!("id=\"turn-{}-text\" hx-swap-oob=\"true\"", turn.simple());
+        assert!(html.contains(&text_id), "{html}");
         assert!(html.contains("hx-get=\"/chat/7/sync\""), "{html}");
         assert!(!html.contains("<b>"), "{html}");
+        assert!(html.contains("class=\"retry\""), "{html}");
     }
 }

@@ -25,6 +25,24 @@ pub(crate) struct TaskForm {
     pub description: String,
     pub priority: String,
     pub errors: FieldErrors,
+    /// The field the page focuses when it loads: the first in error, or the title on a fresh page.
+    /// Never set in a partial that merely refreshes the list (htmx focuses `autofocus` in swaps).
+    pub focus: Option<&'static str>,
+}
+
+impl TaskForm {
+    pub(crate) fn focuses(&self, field: &str) -> bool {
+        self.focus == Some(field)
+    }
+
+    /// The form as typed, with the backend's verdict on each field; the first in error is focused.
+    fn with_errors(mut self, errors: FieldErrors) -> Self {
+        self.focus = ["title", "priority", "description"]
+            .into_iter()
+            .find(|name| errors.contains_key(*name));
+        self.errors = errors;
+        self
+    }
 }
 
 impl Default for TaskForm {
@@ -34,6 +52,7 @@ impl Default for TaskForm {
             description: String::new(),
             priority: Priority::default().to_string(),
             errors: FieldErrors::new(),
+            focus: None,
         }
     }
 }
@@ -121,8 +140,9 @@ impl TaskFields {
             title: self.title.clone(),
             description: self.description.clone(),
             priority: self.priority.clone(),
-            errors,
+            ..TaskForm::default()
         }
+        .with_errors(errors)
     }
 }
 
@@ -171,6 +191,7 @@ pub(crate) async fn edit_page(user: SignedIn, Id(id): Id) -> Result<Response> {
         description: task.description.unwrap_or_default(),
         priority: task.priority.to_string(),
         errors: FieldErrors::new(),
+        focus: Some("title"),
     };
     Ok(TaskEditPage {
         layout: Layout::new(&user.csrf, true, Nav::Tasks),
@@ -225,6 +246,8 @@ fn respond(user: &SignedIn, section: TaskSection, status: StatusCode) -> Respons
     if user.partial {
         return (status, section).into_response();
     }
+    let mut section = section;
+    section.form.focus = section.form.focus.or(Some("title"));
     let page = TasksPage {
         layout: Layout::new(&user.csrf, true, Nav::Tasks),
         query: section.query.clone(),

@@ -1,92 +1,16 @@
 //! End-to-end tests in headless Chromium (WebDriver via fantoccini) against the real frontend and
 //! backend binaries on a real PostgreSQL. A failing test leaves `target/e2e-artifacts/<test>.png`;
-//! the chat test also saves the README screenshot (`docs/screenshot-chat.png` when
-//! `UPDATE_SCREENSHOT=1`, else into the artifacts directory).
-
-use std::time::Duration;
+//! the chat test also saves the screenshots the docs show (`docs/screenshot-chat.png`, desktop, and
+//! `docs/screenshot-chat-phone.png`, 390 px, when `UPDATE_SCREENSHOT=1`; else into the artifacts
+//! directory).
 
 use fantoccini::Locator;
-use test_support::process::ServiceProcess;
 
 use crate::support::{
-    PASSWORD,
-    backend::TestBackend,
-    browser::{self, Browser},
-    email,
-    frontend::spawn_frontend,
+    browser,
+    page::{DESKTOP, PHONE, Scheme},
+    stack::{ENTER, Stack, send_message, sign_up, wait_for_path},
 };
-
-const ENTER: &str = "\u{E007}";
-
-pub(crate) struct Stack {
-    // Drop order: the frontend goes before the backend it talks to.
-    frontend: ServiceProcess,
-    _backend: TestBackend,
-}
-
-impl Stack {
-    pub(crate) async fn start() -> Self {
-        let backend = TestBackend::start().await;
-        let frontend = spawn_frontend(&backend.base_url(), &[("RUST_LOG", "warn")]).await;
-        Self {
-            frontend,
-            _backend: backend,
-        }
-    }
-
-    pub(crate) fn url(&self, path: &str) -> String {
-        self.frontend.url(path)
-    }
-}
-
-pub(crate) async fn wait_for_path(browser: &Browser, wanted: impl Fn(&str) -> bool, what: &str) -> String {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let url = browser.client.current_url().await.expect("current url");
-        let path = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
-        };
-        if wanted(&path) {
-            return path;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never reached {what}; at {path}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Signs up through the form and lands on the chat.
-pub(crate) async fn sign_up(browser: &Browser, stack: &Stack) {
-    browser.client.goto(&stack.url("/signup")).await.expect("signup page");
-    let form = browser
-        .client
-        .form(Locator::Css("form[action='/signup']"))
-        .await
-        .expect("form");
-    form.set_by_name("name", "Ada").await.unwrap();
-    form.set_by_name("email", &email("e2e")).await.unwrap();
-    form.set_by_name("password", PASSWORD).await.unwrap();
-    browser
-        .client
-        .find(Locator::Css("form[action='/signup'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(browser, |path| path == "/chat", "the chat after signup").await;
-}
-
-async fn send_message(browser: &Browser, text: &str) {
-    browser
-        .wait_js("the composer is free", "!document.getElementById('message').disabled")
-        .await;
-    let input = browser.client.find(Locator::Id("message")).await.expect("composer");
-    input.send_keys(&format!("{text}{ENTER}")).await.expect("typing");
-}
 
 #[tokio::test]
 async fn chat_adds_and_completes_a_task_and_survives_a_reload() {
@@ -104,7 +28,7 @@ async fn chat_adds_and_completes_a_task_and_survives_a_reload() {
         browser
             .wait_js(
                 "a chip for the tool call",
-                "[...document.querySelectorAll('.msg.assistant .chip')].some(e => /^Added #\\d+ Buy groceries$/.test(e.textContent))",
+                "[...document.querySelectorAll('.msg.assistant .chip')].some(e => /^✓ Added #\\d+ Buy groceries$/.test(e.textContent))",
             )
             .await;
         browser
@@ -156,20 +80,13 @@ async fn chat_adds_and_completes_a_task_and_survives_a_reload() {
             1,
             "still one conversation"
         );
-        save_readme_screenshot(&browser).await;
+        browser.emulate(DESKTOP, Scheme::Light).await;
+        browser.save_docs_screenshot("screenshot-chat.png").await;
+        browser.emulate(PHONE, Scheme::Light).await;
+        browser.save_docs_screenshot("screenshot-chat-phone.png").await;
         browser
     })
     .await;
-}
-
-/// The chat page as the README shows it.
-async fn save_readme_screenshot(browser: &Browser) {
-    let artifacts = browser::artifacts_dir().join("screenshot-chat.png");
-    browser.screenshot(&artifacts).await;
-    if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
-        let docs = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshot-chat.png");
-        std::fs::copy(&artifacts, docs).expect("docs screenshot");
-    }
 }
 
 #[tokio::test]
@@ -180,14 +97,7 @@ async fn tasks_page_works_without_javascript() {
         browser.client.goto(&stack.url("/tasks")).await.unwrap();
         let title = browser.client.find(Locator::Id("title")).await.unwrap();
         title.send_keys("Call mom").await.unwrap();
-        browser
-            .client
-            .find(Locator::Id("add-task"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.click("#add-task").await;
         wait_for_path(
             &browser,
             |p| p.starts_with("/tasks?status=all"),
@@ -305,14 +215,7 @@ async fn after_logout_the_chat_redirects_to_login() {
             Some("What's pending?"),
             "an example fills the composer"
         );
-        browser
-            .client
-            .find(Locator::Id("logout"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.click("#logout").await;
         wait_for_path(&browser, |p| p == "/login?logged_out=1", "the login page").await;
         assert!(browser.text("#flash").await.contains("logged out"));
         browser.client.goto(&stack.url("/chat")).await.unwrap();

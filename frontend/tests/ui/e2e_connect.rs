@@ -8,8 +8,8 @@ use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use crate::{
-    e2e::{Stack, sign_up, wait_for_path},
     support::browser::{self, Browser},
+    support::stack::{Stack, sign_up, wait_for_path},
 };
 
 const CONTROL: &str = "\u{E009}";

@@ -5,6 +5,16 @@ use axum::http::StatusCode;
 
 use crate::support::{PASSWORD, backend::TestBackend, email, frontend::TestFrontend};
 
+/// The start tag of the element with `id` (`<input id="email" …>`).
+fn tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!(" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let start = html[..at].rfind('<').expect("a tag start");
+    let end = at + html[at..].find('>').expect("a tag end");
+    &html[start..=end]
+}
+
 #[tokio::test]
 async fn validation_errors_appear_next_to_their_fields() {
     let backend = TestBackend::start().await;
@@ -14,7 +24,13 @@ async fn validation_errors_appear_next_to_their_fields() {
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.text.contains("id=\"password-error\""), "{}", short.text);
-    assert!(short.text.contains("aria-describedby=\"password-error\""));
+    // The page that comes back focuses the field in error, which names its error.
+    let password = tag(&short.text, "password");
+    assert!(
+        password.contains("aria-describedby=\"password-error\"") && password.contains(" autofocus"),
+        "{password}"
+    );
+    assert!(!tag(&short.text, "email").contains("autofocus"));
 
     let address = ui.sign_up().await;
     let mut other = TestFrontend::new(&backend.base_url());
@@ -33,6 +49,16 @@ async fn validation_errors_appear_next_to_their_fields() {
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text.contains("Email or password is incorrect."));
+    // The form's error belongs to both credentials; the first is focused.
+    let (email_field, password) = (tag(&wrong.text, "email"), tag(&wrong.text, "password"));
+    assert!(
+        email_field.contains("aria-describedby=\"form-error\"") && email_field.contains(" autofocus"),
+        "{email_field}"
+    );
+    assert!(
+        password.contains("aria-describedby=\"form-error\"") && password.contains("aria-invalid=\"true\""),
+        "{password}"
+    );
 
     let blank = ui.post_form("/tasks", &[("title", "   ")]).await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -40,6 +66,10 @@ async fn validation_errors_appear_next_to_their_fields() {
         blank.text.contains("<p class=\"field-error\" id=\"title-error\">"),
         "{}",
         blank.text
+    );
+    assert!(
+        tag(&blank.text, "title").contains(" autofocus"),
+        "the field in error is focused"
     );
     let hx_blank = ui
         .post_form_with(
@@ -49,8 +79,36 @@ async fn validation_errors_appear_next_to_their_fields() {
         )
         .await;
     assert_eq!(hx_blank.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(hx_blank.text.starts_with("<section id=\"task-section\">"));
+    assert!(hx_blank.text.starts_with("<section id=\"task-section\""));
     assert!(hx_blank.text.contains("id=\"title-error\"") && hx_blank.text.contains(">kept</textarea>"));
+    assert!(
+        tag(&hx_blank.text, "title").contains(" autofocus"),
+        "htmx focuses the field in error"
+    );
+    // A swap that only refreshes the list must not pull the focus into the add form.
+    let refreshed = ui.hx_get("/tasks?status=all").await;
+    assert!(!refreshed.text.contains("autofocus"), "{}", refreshed.text);
+}
+
+#[tokio::test]
+async fn every_task_control_names_its_task() {
+    let backend = TestBackend::start().await;
+    let mut ui = TestFrontend::new(&backend.base_url());
+    ui.sign_up().await;
+    ui.post_form("/tasks", &[("title", "Water the plants")]).await;
+    let page = ui.get("/tasks").await;
+    for name in [
+        "<span class=\"sr-only\">Mark “Water the plants” as done</span>",
+        "Edit<span class=\"sr-only\"> “Water the plants”</span>",
+        "Delete<span class=\"sr-only\"> “Water the plants”</span>",
+        "hx-confirm=\"Delete the task “Water the plants”?\"",
+    ] {
+        assert!(page.text.contains(name), "{name} in {}", page.text);
+    }
+    assert!(
+        tag(&page.text, "title").contains(" autofocus"),
+        "a fresh page focuses the add field"
+    );
 }
 
 #[tokio::test]

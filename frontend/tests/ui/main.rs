@@ -8,13 +8,24 @@
     reason = "a failing test should fail loudly"
 )]
 
+#[cfg(feature = "browser-tests")]
+mod a11y;
 mod chat_routes;
 mod connect_routes;
+#[cfg(feature = "browser-tests")]
+mod details;
 #[cfg(feature = "browser-tests")]
 mod e2e;
 #[cfg(feature = "browser-tests")]
 mod e2e_connect;
 mod forms;
+#[cfg(feature = "browser-tests")]
+mod keyboard;
+#[cfg(feature = "browser-tests")]
+mod layout;
 mod process;
 mod routes;
+mod security;
 mod support;
+#[cfg(feature = "browser-tests")]
+mod turns;

@@ -16,8 +16,10 @@ use crate::support::{
     frontend::{TestFrontend, TestResponse},
 };
 
+/// A whole document (not an htmx partial), with the description search engines and link previews show.
 fn is_full_page(response: &TestResponse) -> bool {
     response.text.starts_with("<!doctype html>")
+        && response.text.contains("<meta name=\"description\" content=\"Todo AI: ")
 }
 
 fn assert_varies_on_htmx(response: &TestResponse) {
@@ -52,7 +54,7 @@ async fn every_view_renders_as_a_page_and_its_partial_for_htmx() {
     let partial = ui.hx_get("/tasks?status=pending").await;
     assert_eq!(partial.status, StatusCode::OK);
     assert!(
-        partial.text.starts_with("<section id=\"task-section\">"),
+        partial.text.starts_with("<section id=\"task-section\""),
         "{}",
         partial.text
     );
@@ -82,16 +84,13 @@ async fn every_view_renders_as_a_page_and_its_partial_for_htmx() {
         .await;
     assert_eq!(send.status, StatusCode::OK);
     assert!(send.text.starts_with("<article class=\"msg user\">"), "{}", send.text);
-    assert!(
-        send.text
-            .contains("sse-connect=\"/chat/stream?message=Add+a+task+to+buy+milk&"),
-        "{}",
-        send.text
-    );
-    assert!(
-        send.text.contains("csrf_token="),
-        "the stream URL carries the CSRF token"
-    );
+    // The stream is asked for by the turn's opaque id: neither the message nor a token is in a URL.
+    let connect = send.text.split("sse-connect=\"").nth(1).expect("a streaming bubble");
+    let url = &connect[..connect.find('"').expect("attribute end")];
+    assert!(url.starts_with("/chat/turns/") && url.ends_with("/stream"), "{url}");
+    let id = url.trim_start_matches("/chat/turns/").trim_end_matches("/stream");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{url}");
+    assert!(!url.contains('?'), "no query string: {url}");
 
     let edit_link = page.text.split("action=\"/tasks/").nth(1).expect("a task row");
     let id: String = edit_link.chars().take_while(char::is_ascii_digit).collect();
@@ -113,7 +112,7 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
     let backend = TestBackend::start().await;
     let mut ui = TestFrontend::new(&backend.base_url());
     ui.sign_up().await;
-    let token = ui.cookie("todo_csrf").expect("csrf cookie").to_owned();
+    let token = ui.csrf_token().await;
 
     let form = |fields: &str| {
         Request::post("/tasks")
@@ -158,12 +157,15 @@ async fn state_changing_requests_need_the_csrf_token_and_our_origin() {
         .insert(header::HOST, "todo.example".parse().unwrap());
     same_origin
         .headers_mut()
-        .insert(header::ORIGIN, "https://todo.example".parse().unwrap());
+        .insert(header::ORIGIN, "http://todo.example".parse().unwrap());
     assert_eq!(ui.send(same_origin).await.status, StatusCode::SEE_OTHER);
 
-    // The stream endpoint is a GET with side effects: its token travels in the query.
-    let stream = ui.get("/chat/stream?message=hello&csrf_token=0000").await;
-    assert!(stream.text.contains("This page has expired"), "{}", stream.text);
+    // Stopping a turn is state-changing too.
+    let stop = Request::post(format!("/chat/turns/{}/stop", uuid::Uuid::new_v4()))
+        .header("hx-request", "true")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(ui.send(stop).await.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -193,14 +195,24 @@ async fn cookies_are_http_only_lax_and_secure_when_configured() {
         "{cleared}"
     );
 
+    // Over HTTPS: Secure, and the __Host- prefix (Path=/, no Domain) so no other site can plant them.
     let mut secure = TestFrontend::with_args(&backend.base_url(), &["--cookie-secure", "true"]);
     let page = secure.get("/login").await;
-    assert!(page.set_cookie("todo_csrf").unwrap().contains("; Secure"));
+    assert_eq!(page.set_cookie("todo_csrf"), None);
+    let csrf = page.set_cookie("__Host-todo_csrf").unwrap();
+    assert!(
+        csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"),
+        "{csrf}"
+    );
     let login = secure
         .post_form("/login", &[("email", &address), ("password", PASSWORD)])
         .await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.text);
-    assert!(login.set_cookie("todo_session").unwrap().contains("; Secure"));
+    let session = login.set_cookie("__Host-todo_session").unwrap();
+    assert!(
+        session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     command::{Action, Answer, Change, NewItem, Target},
-    dialogue::{Choice, Pending},
+    dialogue::{Choice, Done, Pending},
     reply::{named, tool_error},
     session::{Resolved, Session, Unresolved},
 };
@@ -32,6 +32,9 @@ pub(crate) async fn add(session: &mut Session<'_, '_>, items: Vec<NewItem>) -> S
         if let Some(due) = item.due_at {
             arguments.insert("due_at".into(), json!(due.to_rfc3339()));
         }
+        if let Some(description) = &item.description {
+            arguments.insert("description".into(), json!(description));
+        }
         let result = session.call(ADD_TASK, Value::Object(arguments)).await;
         lines.push(match tool_error(&result) {
             Some(problem) => format!("I couldn't add \"{}\": {problem}.", item.title),
@@ -43,6 +46,9 @@ pub(crate) async fn add(session: &mut Session<'_, '_>, items: Vec<NewItem>) -> S
                 }
                 if let Some(priority) = item.priority {
                     line.push_str(&format!(", {} priority", priority.as_str()));
+                }
+                if let Some(description) = &item.description {
+                    line.push_str(&format!(", with the note \"{description}\""));
                 }
                 line.push('.');
                 line
@@ -148,16 +154,29 @@ async fn confirm(session: &mut Session<'_, '_>, action: Action, change: Change, 
 pub(crate) async fn apply_all(session: &mut Session<'_, '_>, action: Action, ids: &[i64], change: &Change) -> String {
     let mut lines = Vec::new();
     let mut touched = Vec::new();
+    let mut changed = Vec::new();
+    let writes_before = session.writes();
     for id in ids {
         if action != Action::Update && session.acted.contains(&(action, *id)) {
             continue;
         }
         session.acted.push((action, *id));
         let (line, ok) = apply(session, action, *id, change).await;
+        if ok {
+            changed.push(*id);
+        }
         if ok && action != Action::Delete {
             touched.push(*id);
         }
         lines.push(line);
+    }
+    if !changed.is_empty() {
+        let done = Done {
+            action,
+            change: change.clone(),
+            ids: changed,
+        };
+        session.record(done, writes_before);
     }
     if !touched.is_empty() || action == Action::Delete {
         session.state.touched = touched;
@@ -224,7 +243,7 @@ async fn apply(session: &mut Session<'_, '_>, action: Action, id: i64, change: &
 pub(crate) async fn answer(session: &mut Session<'_, '_>, answer: Answer) -> String {
     let Some(pending) = session.before.pending.clone() else {
         return match answer {
-            Answer::Pick(target @ (Target::Positions(_) | Target::Ids(_) | Target::LastOf(_))) => {
+            Answer::Pick(target @ (Target::Positions(_) | Target::Ids(_) | Target::LastOf(_) | Target::Words(_))) => {
                 match session.resolve(Action::Update, &target).await {
                     Ok(Resolved { ids, .. }) => {
                         session.state.touched = ids.clone();
@@ -278,6 +297,7 @@ pub(crate) async fn answer(session: &mut Session<'_, '_>, answer: Answer) -> Str
                     title,
                     priority,
                     due_at,
+                    description: None,
                 }],
             )
             .await
@@ -339,13 +359,21 @@ pub(crate) async fn undo(session: &mut Session<'_, '_>) -> String {
     if session.before.pending.is_some() {
         return "OK, never mind — nothing was changed.".into();
     }
-    let result = session.undo().await;
-    if let Some(problem) = tool_error(&result) {
-        return if problem.starts_with("nothing to undo") {
+    revert(session).await.unwrap_or_else(|problem| {
+        if problem.starts_with("nothing to undo") {
             "There's nothing to undo in this conversation.".into()
         } else {
             format!("I couldn't undo that: {problem}.")
-        };
+        }
+    })
+}
+
+/// Reverts the latest changing turn through the `undo` tool: what was reverted, in words, or the
+/// tool's reason it could not.
+pub(crate) async fn revert(session: &mut Session<'_, '_>) -> Result<String, String> {
+    let result = session.undo().await;
+    if let Some(problem) = tool_error(&result) {
+        return Err(problem);
     }
     let mut lines = Vec::new();
     let mut restored = Vec::new();
@@ -366,7 +394,7 @@ pub(crate) async fn undo(session: &mut Session<'_, '_>) -> String {
         });
     }
     session.state.touched = restored;
-    format!("Undone: I {}.", lines.join(", "))
+    Ok(format!("Undone: I {}.", lines.join(", ")))
 }
 
 /// "no wait, the other one": undo the last pick and apply it to the other candidate.

@@ -39,7 +39,7 @@ pub(crate) fn query(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
     let lead = longest_at(tokens, 0, QUERY);
     let asked = tokens.iter().any(|t| t.question);
     let phrase = |p: &str| (0..tokens.len()).any(|i| phrase_at(tokens, i, p).is_some());
-    if lead.is_some()
+    if (lead.is_some() || asked)
         && let Some(status) = one_status(ctx, tokens)
     {
         return Some(status);
@@ -135,8 +135,13 @@ fn one_status(ctx: Context<'_>, tokens: &[Token]) -> Option<Intent> {
         "open",
         "still on my list",
         "still there",
+        "been done",
+        "been done yet",
+        "been finished",
+        "been completed",
     ];
-    if let Some(len) = longest_at(tokens, 0, &["is", "are", "was"]) {
+    // "is #4 done yet?", "has task six been done?"
+    if let Some(len) = longest_at(tokens, 0, &["is", "are", "was", "has", "have"]) {
         let rest = &tokens[len..];
         let cut = strip_tail(rest, TAILS);
         if cut.len() < rest.len()

@@ -8,10 +8,12 @@ use super::{
     ask, change,
     clauses::{split, strip},
     command::{Action, Answer, Change, Command, Intent, NewItem, Small, Target},
-    dates, done,
+    correct, dates, done,
     grammar::{ADD, COMPLETE, DELETE, QUERY, REOPEN, UNDO, UPDATE},
     refs::selection,
+    remark::{self, Remark},
     slots::{self, longest_at, phrase_at},
+    small::small_talk,
     text::{Token, clean_phrase, span_text, tokens},
     write::{self, Context},
 };
@@ -28,6 +30,7 @@ struct Modifier {
 enum Reading {
     Command(Command),
     Modifier(Modifier),
+    Remark(Remark),
 }
 
 /// Reads a message as commands, in the order they were said. `awaiting` is true when the
@@ -36,8 +39,16 @@ enum Reading {
 pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiting: bool) -> Vec<Command> {
     let words = tokens(message);
     let ctx = Context { message, now, timezone };
+    if !awaiting && let Some(intent) = correction(ctx, &words) {
+        return vec![Command::new(intent, 0.9)];
+    }
     let mut readings = Vec::new();
     for range in split(&words, now, timezone) {
+        // Before filler goes: "one more - call the bank" asks for a task with "one more".
+        if let Some(intent) = write::verbless(ctx, &words[range.clone()]) {
+            readings.push(Reading::Command(Command::new(intent, 0.9)));
+            continue;
+        }
         let clause = &words[strip(&words, range)];
         if clause.is_empty() {
             continue;
@@ -45,6 +56,18 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
         let mut reading = read(ctx, clause, awaiting);
         if let Reading::Command(command) = &mut reading {
             command.asked = clause.iter().any(|t| t.question);
+            let after_add = readings.iter().any(|reading| {
+                matches!(
+                    reading,
+                    Reading::Command(Command {
+                        intent: Intent::Add(_),
+                        ..
+                    })
+                )
+            });
+            if remark::gives_reason(clause) || (remark::is_remark(clause) && remark::weak(command, clause, after_add)) {
+                reading = Reading::Remark(remark::read(ctx, clause, command.clone()));
+            }
         }
         readings.push(reading);
     }
@@ -54,22 +77,54 @@ pub(crate) fn understand(message: &str, now: DateTime<Utc>, timezone: Tz, awaiti
     commands
 }
 
-/// Attaches each modifier to the command before it (or, first in the message, after it).
+/// "no wait, I meant 5"; "sorry, delete it instead" (the command said again).
+fn correction(ctx: Context<'_>, words: &[Token]) -> Option<Intent> {
+    match correct::read(ctx, words)? {
+        correct::Correction::Target(target) => Some(Intent::Correct(target, None)),
+        correct::Correction::Redo(range) => match by_lead(ctx, &words[range])? {
+            Intent::Act(action, target, change) => Some(Intent::Correct(target, Some((action, change)))),
+            _ => None,
+        },
+    }
+}
+
+/// Attaches each modifier and remark to the command before it (or, first in the message, after
+/// it). Remarks with no command beside them are read as what they would be alone.
 fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
+    let any_command = readings.iter().any(|reading| matches!(reading, Reading::Command(_)));
     let mut commands: Vec<Command> = Vec::new();
-    let mut waiting: Vec<Modifier> = Vec::new();
+    // Each with whether a remark said it.
+    let mut waiting: Vec<(Modifier, bool)> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     for reading in readings {
         match reading {
+            Reading::Remark(remark) if !any_command => commands.push(remark.otherwise),
+            Reading::Remark(remark) => {
+                let modifier = Modifier {
+                    priority: remark.priority,
+                    due_at: remark.due_at,
+                    time_only: remark.time_only,
+                };
+                notes.extend(remark.note);
+                match commands.last_mut() {
+                    Some(command) => {
+                        apply(command, modifier, true);
+                        remark::describe(command, &mut notes);
+                    }
+                    None => waiting.push((modifier, true)),
+                }
+            }
             Reading::Modifier(modifier) => match commands.last_mut() {
                 Some(command) => {
-                    apply(command, modifier);
+                    apply(command, modifier, false);
                 }
-                None => waiting.push(modifier),
+                None => waiting.push((modifier, false)),
             },
             Reading::Command(mut command) => {
-                for modifier in waiting.drain(..) {
-                    apply(&mut command, modifier);
+                for (modifier, remark) in waiting.drain(..) {
+                    apply(&mut command, modifier, remark);
                 }
+                remark::describe(&mut command, &mut notes);
                 commands.push(command);
             }
         }
@@ -77,7 +132,7 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
     if commands.is_empty() && !waiting.is_empty() {
         // A date or priority alone changes the task the conversation is about ("tomorrow at 5").
         let mut change = Change::default();
-        for modifier in waiting {
+        for (modifier, _) in waiting {
             change.priority = change.priority.or(modifier.priority);
             if change.due_at.is_none() {
                 change.due_at = modifier.due_at;
@@ -89,7 +144,11 @@ fn fold_modifiers(readings: Vec<Reading>) -> Vec<Command> {
     commands
 }
 
-fn apply(command: &mut Command, modifier: Modifier) -> bool {
+/// Applies a modifier; a remark's date or priority only fills in a new task's.
+fn apply(command: &mut Command, modifier: Modifier, remark: bool) -> bool {
+    if remark && !matches!(command.intent, Intent::Add(_) | Intent::Offer(_)) {
+        return false;
+    }
     match &mut command.intent {
         Intent::Add(items) => {
             for item in items.iter_mut() {
@@ -215,70 +274,6 @@ fn fallback(ctx: Context<'_>, clause: &[Token], has_slot: bool) -> Intent {
         }
     }
     Intent::Unknown(text)
-}
-
-fn small_talk(clause: &[Token]) -> Option<Small> {
-    let phrase = clause.iter().map(|t| t.key.as_str()).collect::<Vec<_>>().join(" ");
-    let phrase = phrase.trim_end_matches(['!', '?', '.']);
-    let small = match phrase {
-        "hi" | "hello" | "hey" | "hey there" | "hi there" | "hello there" | "good morning" | "good afternoon"
-        | "good evening" | "yo" | "hiya" | "howdy" | "sup" | "what is up" | "greetings" | "morning" | "heya" => {
-            Small::Greet
-        }
-        "thanks" | "thank you" | "cheers" | "great" | "great thanks" | "perfect" | "awesome" | "cool" | "nice"
-        | "got it" | "sounds good" | "thanks a lot" | "thank you so much" | "many thanks" | "ok thanks" | "ok"
-        | "lovely" | "brilliant" | "excellent" | "amazing" | "good" | "great job" | "nice one" | "thanks so much"
-        | "ok cool" | "alright" | "noted" | "good job" | "wonderful" | "ok great" | "ok perfect" | "thanks!" => {
-            Small::Thank
-        }
-        "bye" | "goodbye" | "see you" | "see you later" | "good night" | "later" | "cya" | "bye bye" | "night"
-        | "that is all" | "that is it" | "nothing else" | "no thanks" | "i am done" | "all good" | "no" | "done"
-        | "all done" | "i am all done" | "that is everything" => Small::Bye,
-        "help"
-        | "what can you do"
-        | "what can i say"
-        | "how does this work"
-        | "commands"
-        | "what do you do"
-        | "how do i use this"
-        | "what are your commands"
-        | "instructions"
-        | "help me"
-        | "what can you help with"
-        | "what can you help me with"
-        | "how do you work"
-        | "options"
-        | "menu" => Small::Help,
-        "how are you" | "how is it going" | "how are things" | "how are you doing" | "how do you do" | "you ok"
-        | "are you ok" => Small::HowAreYou,
-        _ => {
-            let keys: Vec<&str> = clause.iter().map(|t| t.key.as_str()).collect();
-            let has = |w: &str| keys.contains(&w);
-            if has("joke") || has("funny") || phrase.contains("make me laugh") || phrase.contains("cheer me up") {
-                Small::Joke
-            } else if (has("you") || has("your"))
-                && (has("who")
-                    || has("built")
-                    || has("made")
-                    || has("created")
-                    || has("name")
-                    || has("bot")
-                    || has("human")
-                    || has("robot")
-                    || has("ai")
-                    || has("real")
-                    || has("are") && has("what"))
-                && !keys
-                    .iter()
-                    .any(|k| matches!(*k, "task" | "tasks" | "list" | "add" | "delete" | "mark"))
-            {
-                Small::AboutMe
-            } else {
-                return None;
-            }
-        }
-    };
-    Some(small)
 }
 
 /// "undo", "scratch that", "never mind"; "actually, make that thursday"; "no wait, the other one".

@@ -19,6 +19,7 @@ fn add(title: &str) -> Intent {
         title: title.into(),
         priority: None,
         due_at: None,
+        description: None,
     }])
 }
 
@@ -181,4 +182,45 @@ fn absurd_input_reads_as_nothing_useful_without_panicking() {
     ] {
         let _ = read(message);
     }
+}
+
+#[test]
+fn tasks_asked_for_without_a_verb_are_added() {
+    assert_eq!(read("a task to clean the fridge"), [add("Clean the fridge")]);
+    assert_eq!(read("new task: water the plants"), [add("Water the plants")]);
+    assert_eq!(read("one more - call the bank"), [add("Call the bank")]);
+    assert_eq!(
+        read("another one: get the boiler looked at"),
+        [add("Get the boiler looked at")]
+    );
+    assert_eq!(read("task 3: done"), [act(Action::Complete, Target::Ids(vec![3]))]);
+    assert!(matches!(
+        read("one more thing: what's due today?").as_slice(),
+        [Intent::Query(_)]
+    ));
+}
+
+#[test]
+fn remarks_beside_a_task_are_not_its_title() {
+    let with_note = |title: &str, note: &str| {
+        Intent::Add(vec![NewItem {
+            title: title.into(),
+            priority: None,
+            due_at: None,
+            description: Some(note.into()),
+        }])
+    };
+    assert_eq!(
+        read("add call the plumber, the sink is leaking"),
+        [with_note("Call the plumber", "The sink is leaking")]
+    );
+    assert_eq!(
+        read("remind me to renew my passport, so I don't forget"),
+        [add("Renew my passport")]
+    );
+    assert_eq!(
+        read("add buy flowers because it's her birthday"),
+        [with_note("Buy flowers", "Because it's her birthday")]
+    );
+    assert_eq!(read("add buy milk, eggs and bread"), [add("Buy milk, eggs and bread")]);
 }

@@ -11,6 +11,7 @@ use super::{
     dates,
     grammar::starts_command,
     lexicon::{LEADING_FILLER, TRAILING_FILLER},
+    remark,
     slots::{self, ending_at, longest_at},
     text::{Stop, Token},
 };
@@ -43,7 +44,9 @@ fn split_sentence(
     for i in sentence.start + 1..sentence.end {
         let after_comma = matches!(tokens[i - 1].stop, Some(Stop::Comma | Stop::Colon));
         let joiner = !tokens[i].quoted && JOINERS.contains(&tokens[i].key.as_str());
-        if !(after_comma || joiner) || i <= start || filler_only(&tokens[start..i]) {
+        // "add flowers because it's her birthday": a reason splits off without a comma.
+        let reason = !tokens[i].quoted && remark::SPLITTERS.contains(&tokens[i].key.as_str());
+        if !(after_comma || joiner || reason) || i <= start || filler_only(&tokens[start..i]) {
             continue;
         }
         let right_end = (i + 1..sentence.end)
@@ -63,7 +66,7 @@ fn split_sentence(
             let level = slots::priority(words);
             slots::is_modifier(words, due.as_ref(), level.as_ref())
         };
-        if modifier || starts_command(&tokens[rest.clone()]) {
+        if modifier || starts_command(&tokens[rest.clone()]) || remark::is_remark(&tokens[right]) {
             out.push(start..i);
             start = i;
         }

@@ -43,6 +43,9 @@ pub(crate) enum Intent {
     Answer(Answer),
     /// "no wait, the other one"
     OtherOne,
+    /// "no wait, I meant 5" right after a change: revert it and do the same (or the action said
+    /// again: "no wait, delete it instead") to this target.
+    Correct(Target, Option<(Action, Change)>),
     Small(Small),
     /// Words the engine could not read, as typed.
     Unknown(String),
@@ -138,6 +141,9 @@ pub(crate) struct NewItem {
     pub priority: Option<Priority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// A remark said beside the task ("…, the sink is leaking"), kept as its description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A question about the list.

@@ -243,7 +243,10 @@ fn month_day_at(tokens: &[Token], i: usize, today: NaiveDate) -> Option<(NaiveDa
     } else {
         let day = word(i).and_then(day_of_month)?;
         let skip = usize::from(word(i + 1) == Some("of"));
-        (word(i + 1 + skip).and_then(month)?, day, 2 + skip)
+        match word(i + 1 + skip).and_then(month) {
+            Some(month) => (month, day, 2 + skip),
+            None => return day_of_this_or_next_month(tokens, i, day, today).map(|date| (date, 1)),
+        }
     };
     let year = match word(i + len).and_then(|w| w.parse::<i32>().ok()) {
         Some(year) if (2000..=2200).contains(&year) => {
@@ -430,6 +433,24 @@ fn month(word: &str) -> Option<u32> {
         .iter()
         .position(|name| *name == word || ((3..=4).contains(&word.len()) && name.starts_with(word)))?;
     u32::try_from(index).ok().map(|i| i + 1)
+}
+
+/// "before the 5th", "by the 21st": a day of the month alone, only as an ordinal after "the" and
+/// a date lead ("the 2nd one" is a position in a list), the next such day.
+fn day_of_this_or_next_month(tokens: &[Token], i: usize, day: u32, today: NaiveDate) -> Option<NaiveDate> {
+    let ordinal = key(tokens, i)?.ends_with(|c: char| c.is_ascii_alphabetic());
+    let led = i >= 2 && key(tokens, i - 1) == Some("the") && key(tokens, i - 2).is_some_and(|w| LEADS.contains(&w));
+    if !ordinal || !led {
+        return None;
+    }
+    let mut month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)?;
+    for _ in 0..12 {
+        if let Some(date) = month.with_day(day).filter(|date| *date >= today) {
+            return Some(date);
+        }
+        month = month.checked_add_months(chrono::Months::new(1))?;
+    }
+    None
 }
 
 /// "3", "3rd", "21st".

@@ -111,3 +111,15 @@ fn spans_cover_the_date_words_and_their_lead() {
     let found = find(&words, now(), Tz::UTC).expect("a date");
     assert_eq!(found.spans, vec![2..4, 4..6]);
 }
+
+#[test]
+fn a_day_of_the_month_alone_needs_a_lead_and_an_ordinal() {
+    assert_eq!(
+        local("pay rent before the 5th").as_deref(),
+        Some("Sat 2026-12-05 23:59")
+    );
+    assert_eq!(local("by the 30th").as_deref(), Some("Mon 2026-11-30 23:59"));
+    assert_eq!(local("due on the 31st").as_deref(), Some("Thu 2026-12-31 23:59"));
+    assert_eq!(local("mark the 2nd one done"), None);
+    assert_eq!(local("the 5 boxes"), None);
+}

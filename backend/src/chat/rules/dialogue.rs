@@ -22,6 +22,9 @@ pub(crate) struct Dialogue {
     pub pending: Option<Pending>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<Choice>,
+    /// The one change the last turn made, when it made only that ("no wait, I meant 5" corrects it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<Done>,
 }
 
 /// A question the engine asked and what it will do with the answer.
@@ -60,6 +63,14 @@ pub(crate) struct Choice {
     pub change: Change,
     pub candidates: Vec<i64>,
     pub chosen: Vec<i64>,
+}
+
+/// The engine applied `action` with `change` to `ids`, and nothing else, in the last turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Done {
+    pub action: Action,
+    pub change: Change,
+    pub ids: Vec<i64>,
 }
 
 impl Dialogue {

@@ -19,6 +19,7 @@ mod change;
 mod classify;
 mod clauses;
 mod command;
+mod correct;
 mod dates;
 mod dialogue;
 mod done;
@@ -26,10 +27,12 @@ mod grammar;
 mod lexicon;
 mod listing;
 mod refs;
+mod remark;
 mod reply;
 mod resolve;
 mod session;
 mod slots;
+mod small;
 mod text;
 mod write;
 
@@ -64,7 +67,7 @@ impl Agent for RulesAgent {
             answers.push(format!("{NOT_UNDERSTOOD} {HELP}"));
             answers.retain(|answer| !answer.is_empty());
         }
-        let state = session.state.to_value();
+        let state = session.finish().to_value();
         turn.remember(state);
         for piece in reply::chunks(&answers.join("\n\n")) {
             turn.say(&piece);
@@ -97,6 +100,7 @@ async fn execute(session: &mut Session<'_, '_>, command: Command) -> (String, bo
         Intent::Undo => act::undo(session).await,
         Intent::Answer(answer) => act::answer(session, answer).await,
         Intent::OtherOne => act::other_one(session).await,
+        Intent::Correct(target, redo) => correct::correct(session, target, redo).await,
         Intent::Small(small) => small_talk(small),
         Intent::Unknown(text) if text.is_empty() => return (String::new(), false),
         Intent::Unknown(text) => return (format!("I didn't understand \"{text}\"."), false),

@@ -135,16 +135,34 @@ pub(crate) fn ordinal(word: &str) -> Option<usize> {
     Some(position)
 }
 
-/// "task 3", "#3", "tasks 4 and 5", "3, 4 & 5", "number 3": task numbers, if that is all it says.
+/// "task 3", "#3", "tasks 4 and 5", "3, 4 & 5", "number 3", "task four", "number twenty one":
+/// task numbers, if that is all it says. Number words count only after a word that says a
+/// number follows ("task", "number", "#"), so "the one" or "both" stay what they are.
 fn task_numbers(keys: &[&str]) -> Option<Vec<i64>> {
-    let mut ids = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
+    let mut announced = false;
+    let mut tens_open = false;
     for key in keys {
         match *key {
-            "task" | "tasks" | "number" | "numbers" | "no" | "num" | "and" | "the" | "ids" | "id" | "items"
-            | "item" | "#" => {}
+            "task" | "tasks" | "number" | "numbers" | "no" | "num" | "ids" | "id" | "items" | "item" | "#" => {
+                announced = true;
+                tens_open = false;
+            }
+            "and" | "the" => tens_open = false,
             word => {
                 let digits = word.trim_start_matches('#');
-                ids.push(digits.parse::<i64>().ok().filter(|id| *id > 0)?);
+                if let Ok(id) = digits.parse::<i64>() {
+                    ids.push(Some(id).filter(|id| *id > 0)?);
+                    tens_open = false;
+                    continue;
+                }
+                let value = number(word).filter(|_| announced && !matches!(word, "a" | "an"))?;
+                match ids.last_mut() {
+                    // "twenty one": the units complete the tens said just before.
+                    Some(last) if tens_open && (1..10).contains(&value) => *last += value,
+                    _ => ids.push(Some(value).filter(|id| *id > 0)?),
+                }
+                tens_open = value >= 20 && value % 10 == 0;
             }
         }
     }
@@ -249,6 +267,10 @@ mod tests {
     fn numbers_pronouns_positions_and_words() {
         assert_eq!(reference("task 3"), Target::Ids(vec![3]));
         assert_eq!(reference("#4, #5 and task 6"), Target::Ids(vec![4, 5, 6]));
+        assert_eq!(reference("task four"), Target::Ids(vec![4]));
+        assert_eq!(reference("number twenty one"), Target::Ids(vec![21]));
+        assert_eq!(reference("tasks two and eleven"), Target::Ids(vec![2, 11]));
+        assert_eq!(reference("four"), Target::Words(vec!["four".into()]));
         assert_eq!(reference("it"), Target::Last);
         assert_eq!(reference("all of them"), Target::Them);
         assert_eq!(reference("the second one"), Target::Positions(vec![2]));

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::{
     command::{Action, Scope, Target},
     dates,
-    dialogue::{Dialogue, Pending},
+    dialogue::{Dialogue, Done, Pending},
     reply::{Clock, WHICH_TASK, which_one},
     resolve::{self, MATCH, STATEMENT_MATCH},
     write::is_task_verb,
@@ -27,6 +27,9 @@ pub(crate) struct Session<'t, 'a> {
     /// What this turn already did to which task ("it's scheduled, tick it off" acts once).
     pub acted: Vec<(Action, i64)>,
     tasks: Option<Vec<Value>>,
+    /// Tool calls this turn that change tasks, and how many of them `state.done` covers.
+    writes: usize,
+    done_writes: usize,
 }
 
 /// Why a target could not become tasks: the sentence to say, and a question to remember.
@@ -62,6 +65,7 @@ impl<'t, 'a> Session<'t, 'a> {
             touched: before.touched.clone(),
             pending: None,
             choice: None,
+            done: None,
         };
         Self {
             turn,
@@ -70,12 +74,35 @@ impl<'t, 'a> Session<'t, 'a> {
             state,
             acted: Vec::new(),
             tasks: None,
+            writes: 0,
+            done_writes: 0,
         }
+    }
+
+    /// Remembers `done` as what this turn changed, if the calls since `writes_before` are all it
+    /// changed by the end of the turn (see [`Session::finish`]).
+    pub(crate) fn record(&mut self, done: Done, writes_before: usize) {
+        self.done_writes = self.writes - writes_before;
+        self.state.done = Some(done);
+    }
+
+    pub(crate) fn writes(&self) -> usize {
+        self.writes
+    }
+
+    /// The state to store: a recorded change is kept only if it was all the turn changed, so
+    /// correcting it through the undo journal reverts exactly that.
+    pub(crate) fn finish(mut self) -> Dialogue {
+        if self.writes != self.done_writes {
+            self.state.done = None;
+        }
+        self.state
     }
 
     pub(crate) async fn call(&mut self, tool: &str, arguments: Value) -> Value {
         if tool != LIST_TASKS {
             self.tasks = None;
+            self.writes += 1;
         }
         self.turn.call_tool(tool, arguments).await
     }

@@ -232,6 +232,14 @@ pub(crate) fn is_glue(word: &str) -> bool {
             | "all"
             | "same"
             | "both"
+            | "ideally"
+            | "preferably"
+            | "hopefully"
+            | "maybe"
+            | "perhaps"
+            | "latest"
+            | "would"
+            | "nice"
     )
 }
 
@@ -244,21 +252,27 @@ pub(crate) fn is_modifier(
     if due.is_none() && level.is_none() {
         return false;
     }
-    tokens.iter().enumerate().all(|(i, token)| {
-        due.is_some_and(|found| found.covers(i))
-            || level.is_some_and(|(_, spans)| spans.iter().any(|span| span.contains(&i)))
-            || (!token.quoted && is_glue(&token.key))
-    })
+    tokens
+        .iter()
+        .enumerate()
+        .all(|(i, token)| covered(due, level, i) || (!token.quoted && is_glue(&token.key)))
+}
+
+/// Whether token `i` is part of the date or the priority found in a clause.
+pub(crate) fn covered(due: Option<&Found>, level: Option<&(Priority, Vec<Range<usize>>)>, i: usize) -> bool {
+    due.is_some_and(|found| found.covers(i))
+        || level.is_some_and(|(_, spans)| spans.iter().any(|span| span.contains(&i)))
 }
 
 /// Words people put in front of a title that are not part of it ("a task to", "a reminder to").
 #[rustfmt::skip]
-const TITLE_LEADS: [&str; 40] = [
+const TITLE_LEADS: [&str; 47] = [
     "a new task to", "a new task", "new task", "a task to", "a task for", "a task called", "a task", "task to",
     "task", "a todo to", "a todo for", "a todo", "todo", "a reminder to", "a reminder for", "a reminder about",
     "a reminder", "reminder to", "an item", "item", "called", "named", "titled", "that says", "saying",
     "to remember to", "remember to", "remind me to", "do not forget to", "not forget to", "to", "really", "also",
-    "definitely", "probably", "still", "quickly", "then", "and", "plus",
+    "definitely", "probably", "still", "quickly", "then", "and", "plus", "to my list to", "to the list to",
+    "to my list", "to the list", "on my list to", "my list to", "the list to",
 ];
 
 /// Words people put after a title that are not part of it.
@@ -294,7 +308,9 @@ pub(crate) fn title(message: &str, tokens: &[Token], skip: &dyn Fn(usize) -> boo
             keep.truncate(keep.len() - len);
             continue;
         }
-        if keep.len() > 1 && words.last().is_some_and(|t| DANGLING.contains(&t.key.as_str())) {
+        // "call mom on [friday]": a lead left dangling by a date cut after it ("looked at" stays).
+        let cut_after = keep.last().is_some_and(|last| last + 1 < tokens.len());
+        if keep.len() > 1 && cut_after && words.last().is_some_and(|t| DANGLING.contains(&t.key.as_str())) {
             keep.pop();
             continue;
         }

@@ -52,7 +52,9 @@ pub(crate) fn tokens(message: &str) -> Vec<Token> {
         if quoted && closes {
             quoted = false;
         }
-        let stop = stop_after(raw);
+        // A dash standing alone ("one more - call the bank") introduces what follows, like a colon.
+        let dash = raw.chars().all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}'));
+        let stop = if dash { Some(Stop::Colon) } else { stop_after(raw) };
         let question = raw.contains('?');
         let word = normalise(raw);
         if word.is_empty() {
@@ -161,27 +163,55 @@ pub(crate) fn stem(word: &str) -> String {
     word
 }
 
-/// Number words small enough to say in a chat.
+/// Number words small enough to say in a chat ("four", "eleven", "twenty-one").
 pub(crate) fn number(word: &str) -> Option<i64> {
-    let value = match word {
-        "a" | "an" | "one" => 1,
-        "two" => 2,
-        "three" => 3,
-        "four" => 4,
-        "five" => 5,
-        "six" => 6,
-        "seven" => 7,
-        "eight" => 8,
-        "nine" => 9,
-        "ten" => 10,
-        "eleven" => 11,
-        "twelve" => 12,
-        "fifteen" => 15,
-        "twenty" => 20,
-        "thirty" => 30,
-        _ => return word.parse().ok(),
+    const UNITS: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    const TENS: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
+    let position = |table: &[&str], word: &str| {
+        table
+            .iter()
+            .position(|w| *w == word)
+            .and_then(|i| i64::try_from(i).ok())
     };
-    Some(value)
+    if matches!(word, "a" | "an") {
+        return Some(1);
+    }
+    if let Some(units) = position(&UNITS, word) {
+        return Some(units);
+    }
+    if let Some(tens) = position(&TENS, word) {
+        return Some(20 + tens * 10);
+    }
+    // "twenty-one"
+    if let Some((tens, units)) = word.split_once('-')
+        && let (Some(tens), Some(units)) = (position(&TENS, tens), position(&UNITS[1..10], units))
+    {
+        return Some(20 + tens * 10 + units + 1);
+    }
+    word.parse().ok()
 }
 
 /// Strips surrounding quotes, trailing sentence punctuation and spaces.

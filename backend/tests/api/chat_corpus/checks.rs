@@ -2,7 +2,7 @@
 //! database compared with the seed and the expectation. Dates in the corpus are relative to the moment a case runs,
 //! in the case's timezone: `+1d 17:00` (tomorrow at 17:00), `-2d` (two days ago, date only),
 //! `fri 09:00` (the coming Friday, strictly after today), `eom` (the last day of this month),
-//! `md:03-03` (the next March 3rd), `nw:mon` / `tw:sun` (Monday of next
+//! `md:03-03` (the next March 3rd), `dom:05` (the next 5th of a month, today included), `nw:mon` / `tw:sun` (Monday of next
 //! calendar week / Sunday of this one), `next 17:00` (the next time the clock shows 17:00).
 //! A due without a time is compared by date only.
 
@@ -70,7 +70,7 @@ pub(super) async fn check_database(
     problems: &mut Vec<String>,
 ) -> bool {
     let actual: Vec<Row> = sqlx::query_as(
-        "select id, title, completed as done, priority::text as priority, due_at as due from tasks order by id",
+        "select id, title, completed as done, priority::text as priority, due_at as due, description from tasks order by id",
     )
     .fetch_all(db)
     .await
@@ -126,6 +126,7 @@ pub(super) async fn check_database(
                     done: false,
                     priority: "medium".into(),
                     due: None,
+                    description: None,
                 };
                 if let Some(problem) = mismatch(row, &fresh, fields, now, tz, &case.id) {
                     wrong = true;
@@ -178,6 +179,12 @@ fn mismatch(row: &Row, base: &Row, fields: &Fields, now: DateTime<Utc>, tz: Tz, 
             fields.due.as_deref().map_or_else(|| show(base.due), str::to_owned)
         ));
     }
+    if let Some(want) = fields.description.as_deref() {
+        let want = (want != "none").then_some(want);
+        if row.description.as_deref() != want {
+            problems.push(format!("description {:?}, expected {want:?}", row.description));
+        }
+    }
     (!problems.is_empty()).then(|| format!("{:?}: {}", row.title, problems.join("; ")))
 }
 
@@ -221,6 +228,19 @@ pub(super) fn when(expr: &str, now: DateTime<Utc>, tz: Tz, case: &str) -> (DateT
             Some(date) if date >= today => Some(date),
             _ => NaiveDate::parse_from_str(&format!("{}-{month_day}", today.year() + 1), "%Y-%m-%d").ok(),
         }
+    } else if let Some(day) = day_part.strip_prefix("dom:") {
+        let day: u32 = day.parse().unwrap_or_else(|_| bad(case, expr));
+        let mut month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1);
+        let mut found = None;
+        for _ in 0..12 {
+            let first = month.unwrap_or_else(|| bad(case, expr));
+            if let Some(date) = first.with_day(day).filter(|date| *date >= today) {
+                found = Some(date);
+                break;
+            }
+            month = first.checked_add_months(chrono::Months::new(1));
+        }
+        found
     } else if let Some((week, weekday)) = day_part.split_once(':') {
         let offset = match week {
             "tw" => 0,

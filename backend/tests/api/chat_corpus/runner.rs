@@ -106,6 +106,9 @@ pub(super) struct Fields {
     /// A date expression, or `none` for no due date.
     #[serde(default)]
     pub due: Option<String>,
+    /// The description, or `none` for none; not checked when not given.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Which engine answers.
@@ -127,6 +130,7 @@ pub(super) struct Row {
     pub done: bool,
     pub priority: String,
     pub due: Option<DateTime<Utc>>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -171,8 +175,10 @@ impl Corpus {
     }
 
     pub(super) async fn run(&self, db: PgPool, engine: &Engine) -> Report {
+        // Every case is a turn of one user, far more than a minute's quota of turns.
+        let unlimited = ["--quota-chat-turns-per-minute", "0"];
         let app = match engine {
-            Engine::Rules => TestApp::new(db.clone()),
+            Engine::Rules => TestApp::with_args(db.clone(), &unlimited),
             Engine::OpenAi {
                 base_url,
                 model,
@@ -187,6 +193,7 @@ impl Corpus {
                     model,
                 ];
                 args.extend(["--llm-timeout-secs", "120", "--llm-max-steps", "4"]);
+                args.extend(unlimited);
                 if let Some(key) = api_key {
                     args.extend(["--llm-api-key", key]);
                 }
@@ -306,6 +313,7 @@ async fn seed_task(db: &PgPool, user: uuid::Uuid, seed: &Seed, now: DateTime<Utc
         done,
         priority,
         due,
+        description: None,
     }
 }
 

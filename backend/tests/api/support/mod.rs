@@ -8,6 +8,7 @@ pub(crate) mod process;
 use axum::{
     Router,
     body::Body,
+    extract::ConnectInfo,
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
@@ -132,6 +133,31 @@ impl TestApp {
             None => Body::empty(),
         };
         self.send(builder.body(body).expect("request builds")).await
+    }
+
+    /// Like [`TestApp::call`], arriving over a connection from `peer` with `forwarded_for` (if
+    /// any) as its `X-Forwarded-For`, as a proxy in front would send it.
+    pub(crate) async fn call_from(
+        &self,
+        peer: &str,
+        forwarded_for: Option<&str>,
+        method: Method,
+        uri: &str,
+        body: Value,
+    ) -> TestResponse {
+        let peer: std::net::IpAddr = peer.parse().expect("a peer address");
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(forwarded_for) = forwarded_for {
+            request = request.header("x-forwarded-for", forwarded_for);
+        }
+        let mut request = request.body(Body::from(body.to_string())).expect("request builds");
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((peer, 40_000))));
+        self.send(request).await
     }
 
     pub(crate) async fn get(&self, uri: &str, token: Option<&str>) -> TestResponse {

@@ -20,9 +20,14 @@ pub(crate) struct TestBackend {
 impl TestBackend {
     /// Migrates a fresh database and starts serving it; returns once the listener is bound.
     pub(crate) async fn start() -> Self {
+        Self::with_args(&[]).await
+    }
+
+    /// [`TestBackend::start`] with extra settings (`--flag value` pairs, e.g. a language model's).
+    pub(crate) async fn with_args(extra: &[String]) -> Self {
         test_support::init_test_log();
         let database = ScratchDatabase::create().await;
-        let config = Config::load_from([
+        let mut args = vec![
             "todo-backend",
             "--database-url",
             &database.url,
@@ -32,11 +37,12 @@ impl TestBackend {
             "127.0.0.1",
             "--port",
             "0",
-            // As in the chart: the frontend forwards the browser's address.
-            "--trust-forwarded-for",
-            "true",
-        ])
-        .expect("backend test configuration parses");
+            // As in the chart: the frontend (here on loopback) forwards the browser's address.
+            "--trusted-proxies",
+            "127.0.0.1",
+        ];
+        args.extend(extra.iter().map(String::as_str));
+        let config = Config::load_from(args).expect("backend test configuration parses");
         let app = Application::build(config).await.expect("the backend starts");
         let address = app.local_addr().expect("bound address");
         let server = tokio::spawn(app.run_until_stopped(std::future::pending()));

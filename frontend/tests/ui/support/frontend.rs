@@ -19,6 +19,18 @@ pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_todo-frontend");
 pub(crate) struct TestFrontend {
     pub(crate) router: Router,
     pub(crate) cookies: Vec<(String, String)>,
+    /// The CSRF token the last page rendered, and the cookies (nonce, session) it was made for.
+    csrf: Option<(String, CsrfCookies)>,
+}
+
+/// The cookies a CSRF token is bound to, whatever their prefix.
+type CsrfCookies = (Option<String>, Option<String>);
+
+/// The value of the hidden `csrf_token` field in a rendered page.
+fn rendered_csrf_token(html: &str) -> Option<String> {
+    let start = html.find(r#"name="csrf_token" value=""#)? + r#"name="csrf_token" value=""#.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
 }
 
 #[derive(Debug)]
@@ -64,11 +76,47 @@ impl TestFrontend {
         Self {
             router: router(state),
             cookies: Vec::new(),
+            csrf: None,
         }
     }
 
     pub(crate) fn cookie(&self, name: &str) -> Option<&str> {
         self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A cookie by its name without the `__Host-` prefix an HTTPS deployment adds.
+    pub(crate) fn cookie_any_prefix(&self, name: &str) -> Option<&str> {
+        self.cookie(name).or_else(|| self.cookie(&format!("__Host-{name}")))
+    }
+
+    fn csrf_cookies(&self) -> CsrfCookies {
+        (
+            self.cookie_any_prefix("todo_csrf").map(str::to_owned),
+            self.cookie_any_prefix("todo_session").map(str::to_owned),
+        )
+    }
+
+    /// The CSRF token for the jar's current cookies, as the last page rendered it (a page is
+    /// fetched when the cookies changed since, e.g. after logging in).
+    pub(crate) async fn csrf_token(&mut self) -> String {
+        if let Some((token, cookies)) = &self.csrf
+            && *cookies == self.csrf_cookies()
+        {
+            return token.clone();
+        }
+        let page = if self.csrf_cookies().1.is_some() {
+            "/chat"
+        } else {
+            "/login"
+        };
+        let response = self.get(page).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{page} renders a token: {}",
+            response.text
+        );
+        self.csrf.clone().expect("the page renders a CSRF token").0
     }
 
     pub(crate) fn set_cookie_value(&mut self, name: &str, value: &str) {
@@ -103,8 +151,12 @@ impl TestFrontend {
                 self.cookies.push((cookie.name().to_owned(), cookie.value().to_owned()));
             }
         }
+        let text = answer.text();
+        if let Some(token) = rendered_csrf_token(&text) {
+            self.csrf = Some((token, self.csrf_cookies()));
+        }
         TestResponse {
-            text: answer.text(),
+            text,
             wire_bytes: answer.body.len(),
             status: answer.status,
             headers: answer.headers,
@@ -137,10 +189,7 @@ impl TestFrontend {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> TestResponse {
-        if self.cookie("todo_csrf").is_none() {
-            self.get("/login").await;
-        }
-        let token = self.cookie("todo_csrf").unwrap_or_default().to_owned();
+        let token = self.csrf_token().await;
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         all.extend_from_slice(fields);
         let body = serde_urlencoded::to_string(&all).expect("form encodes");

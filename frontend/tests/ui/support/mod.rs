@@ -6,6 +6,12 @@ pub(crate) mod backend;
 #[cfg(feature = "browser-tests")]
 pub(crate) mod browser;
 pub(crate) mod frontend;
+#[cfg(feature = "browser-tests")]
+pub(crate) mod page;
+#[cfg(feature = "browser-tests")]
+pub(crate) mod proxy;
+#[cfg(feature = "browser-tests")]
+pub(crate) mod stack;
 
 /// A unique, valid email for one test user.
 pub(crate) fn email(tag: &str) -> String {
