@@ -17,6 +17,7 @@ use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
+    access_tokens,
     auth::{
         self,
         extract::Authenticator,
@@ -28,7 +29,7 @@ use crate::{
     config::Config,
     database::{self, DatabaseGate},
     error::Error,
-    health,
+    health, mcp,
     metrics::{self, Metrics},
     openapi::{self, ApiDoc, ApiDocument},
     quotas::UserQuotas,
@@ -59,6 +60,8 @@ pub struct AppState {
     pub(crate) request_timeout: RequestTimeout,
     /// The chat engine `LLM_PROVIDER` chose.
     pub(crate) chat: Arc<Engine>,
+    /// The MCP endpoint's transport.
+    pub(crate) mcp: mcp::Endpoint,
 }
 
 /// Per-request time limit.
@@ -72,11 +75,18 @@ impl AppState {
             tracing::error!(error = %err, "cannot serialise the OpenAPI document");
             "{}".into()
         });
-        let metrics = Metrics::new();
+        let metrics = Arc::new(Metrics::new());
         let sessions = Sessions::new(db.clone(), metrics.session_checks());
         Ok(Self {
+            mcp: mcp::Endpoint::new(
+                db.clone(),
+                metrics.clone(),
+                config.quotas,
+                &config.mcp_allowed_origins,
+                MAX_BODY_BYTES,
+            ),
             chat: Arc::new(chat::engine(config).context("cannot set up the chat engine")?),
-            auth: Authenticator::new(TokenKeys::new(&config.auth_secret, ttl), sessions),
+            auth: Authenticator::new(TokenKeys::new(&config.auth_secret, ttl), sessions, db.clone()),
             database_gate: DatabaseGate::new(db.clone()),
             db,
             throttles: Throttles::new(SignupQuota {
@@ -86,7 +96,7 @@ impl AppState {
             trusted_proxies: config.trusted_proxies(),
             quotas: UserQuotas::new(config.quotas),
             lifecycle: Lifecycle::default(),
-            metrics: Arc::new(metrics),
+            metrics,
             openapi: ApiDocument(document.into()),
             request_timeout: RequestTimeout(config.request_timeout()),
         })
@@ -102,7 +112,10 @@ fn api_routes() -> [OpenApiRouter<AppState>; 3] {
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::metrics))
         .routes(routes!(openapi::openapi_json));
-    let api = OpenApiRouter::new().merge(auth::routes()).merge(tasks::routes());
+    let api = OpenApiRouter::new()
+        .merge(auth::routes())
+        .merge(access_tokens::routes())
+        .merge(tasks::routes());
     [operations, api, chat::routes()]
 }
 
@@ -126,6 +139,8 @@ pub fn router(state: AppState) -> Router {
     let data = api
         .split_for_parts()
         .0
+        // Not in the OpenAPI document: MCP describes itself (tools/list).
+        .merge(mcp::routes())
         .layer(timed())
         .merge(chat.split_for_parts().0)
         .layer(middleware::from_fn_with_state(

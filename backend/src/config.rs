@@ -113,6 +113,11 @@ pub struct Config {
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set,
           conflicts_with = "trusted_proxies", hide = true)]
     pub(crate) trust_forwarded_for: bool,
+
+    /// Browser origins (`scheme://host[:port]`, comma-separated) allowed to call the MCP endpoint; by
+    /// default none: MCP clients outside a browser send no `Origin`, and any other origin gets 403.
+    #[arg(long, env = "MCP_ALLOWED_ORIGINS", value_delimiter = ',', num_args = 0..)]
+    pub(crate) mcp_allowed_origins: Vec<String>,
 }
 
 /// Agent engine behind the chat endpoint.

@@ -34,6 +34,12 @@ pub(crate) enum Error {
     InvalidCredentials,
     #[error("you can only access your own resources")]
     Forbidden,
+    /// Access tokens cannot manage access tokens: a leaked one must not be able to mint more.
+    #[error("sign in to manage access tokens; an access token cannot do that")]
+    SessionRequired,
+    /// A browser page of a site not on `MCP_ALLOWED_ORIGINS` tried to reach the MCP endpoint.
+    #[error("requests from this origin are not allowed")]
+    OriginNotAllowed,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("an account with this email already exists")]
@@ -105,7 +111,7 @@ impl Error {
     pub(crate) fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::SessionRequired | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::EmailTaken | Self::TurnInProgress => StatusCode::CONFLICT,
             Self::Validation(_) | Self::InvalidBody(_) | Self::InvalidQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -125,6 +131,8 @@ impl Error {
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
+            Self::SessionRequired => "session_required",
+            Self::OriginNotAllowed => "origin_not_allowed",
             Self::NotFound(_) | Self::RouteNotFound => "not_found",
             Self::EmailTaken => "email_taken",
             Self::TurnInProgress => "turn_in_progress",

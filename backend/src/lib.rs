@@ -2,6 +2,7 @@
 //! binary runs [`Application`]; tests drive [`router`] over an [`AppState`] or start the
 //! [`Application`] on port 0.
 
+mod access_tokens;
 mod app;
 mod auth;
 mod chat;
@@ -10,6 +11,7 @@ mod database;
 mod error;
 mod extract;
 mod health;
+mod mcp;
 mod metrics;
 mod openapi;
 mod quotas;

@@ -1,12 +1,12 @@
 //! Prometheus metrics: the HTTP families every service has (`service_kit::metrics`), database pool
-//! usage, chat turns and tool calls.
+//! usage, chat turns and tool calls, and tool calls over MCP.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{extract::State, response::Response};
 use prometheus_client::{
     encoding::EncodeLabelSet,
-    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
 };
 use service_kit::metrics::HttpMetrics;
 use sqlx::PgPool;
@@ -38,6 +38,15 @@ struct ToolLabels {
     outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ToolNameLabel {
+    tool: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS.iter().copied())
+}
+
 /// The process's metrics: the shared registry with the HTTP families, plus the backend's own.
 #[derive(Debug)]
 pub(crate) struct Metrics {
@@ -47,6 +56,8 @@ pub(crate) struct Metrics {
     pool_max: Gauge,
     chat_turns: Family<TurnLabels, Counter>,
     tool_calls: Family<ToolLabels, Counter>,
+    mcp_tool_calls: Family<ToolLabels, Counter>,
+    mcp_tool_seconds: Family<ToolNameLabel, Histogram, fn() -> Histogram>,
     session_checks: Family<SessionCheckLabels, Counter>,
 }
 
@@ -91,6 +102,19 @@ impl Metrics {
             "Agent tool calls by tool and outcome (ok, error)",
             tool_calls.clone(),
         );
+        let mcp_tool_calls = Family::<ToolLabels, Counter>::default();
+        let mcp_tool_seconds: Family<ToolNameLabel, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "mcp_tool_calls",
+            "Tool calls over MCP by tool and outcome (ok, error)",
+            mcp_tool_calls.clone(),
+        );
+        registry.register(
+            "mcp_tool_call_duration_seconds",
+            "Time to run a tool called over MCP, by tool",
+            mcp_tool_seconds.clone(),
+        );
         let session_checks = Family::<SessionCheckLabels, Counter>::default();
         registry.register(
             "auth_session_checks",
@@ -104,6 +128,8 @@ impl Metrics {
             pool_max,
             chat_turns,
             tool_calls,
+            mcp_tool_calls,
+            mcp_tool_seconds,
             session_checks,
         }
     }
@@ -144,6 +170,21 @@ impl Metrics {
             };
             self.tool_calls.get_or_create(&ToolLabels { tool, outcome }).inc();
         }
+    }
+
+    /// Counts one tool call over MCP and how long it ran; names that are not tools share one label.
+    pub(crate) fn observe_mcp_call(&self, tool: &str, ok: bool, elapsed: Duration) {
+        let tool = if tools::is_tool(tool) { tool } else { "unknown" };
+        let outcome = if ok { "ok" } else { "error" };
+        self.mcp_tool_calls
+            .get_or_create(&ToolLabels {
+                tool: tool.to_owned(),
+                outcome,
+            })
+            .inc();
+        self.mcp_tool_seconds
+            .get_or_create(&ToolNameLabel { tool: tool.to_owned() })
+            .observe(elapsed.as_secs_f64());
     }
 
     fn sample_pool(&self, db: &PgPool) {

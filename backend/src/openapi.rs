@@ -17,6 +17,7 @@ use utoipa::{
         (name = "auth", description = "Accounts and session tokens"),
         (name = "tasks", description = "The signed-in user's tasks"),
         (name = "chat", description = "The assistant that manages tasks in natural language, and its conversations"),
+        (name = "access tokens", description = "Personal access tokens for assistants (the MCP endpoint at /mcp) and scripts"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -34,6 +35,10 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "A session token (JWT) from signup or login, or a personal access token (todo_pat_…); \
+                         access tokens cannot manage access tokens",
+                    ))
                     .build(),
             ),
         );

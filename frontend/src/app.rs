@@ -8,7 +8,7 @@ use axum::{
     extract::{DefaultBodyLimit, FromRef},
     http::{HeaderValue, StatusCode, header},
     middleware,
-    routing::{get, post},
+    routing::{any, get, post},
 };
 use service_kit::{Lifecycle, client::TrustedProxies, metrics::Metrics, server::Server};
 use tower::ServiceBuilder;
@@ -19,11 +19,11 @@ use crate::{
     backend_client::{BackendClient, Timeouts},
     config::Config,
     error::Error,
-    health,
+    health, mcp,
     security::{self, CsrfGuard},
     session::CookiePolicy,
     urls,
-    views::{self, auth, chat, stream, tasks},
+    views::{self, auth, chat, connect, stream, tasks},
 };
 
 /// Largest request body accepted; forms are far smaller.
@@ -100,6 +100,9 @@ fn page_routes(state: &AppState) -> Router<AppState> {
         .route(urls::TASK_UPDATE, post(tasks::update))
         .route(urls::TASK_TOGGLE, post(tasks::toggle))
         .route(urls::TASK_DELETE, post(tasks::delete))
+        .route(urls::CONNECT, get(connect::page))
+        .route(urls::CONNECT_TOKENS, post(connect::create))
+        .route(urls::CONNECT_TOKEN_REVOKE, post(connect::revoke))
         .fallback(|| async { Error::NotFound })
         // Inner first: the adapter sees the CSRF rejection too, so htmx shows it as a banner.
         .layer(middleware::from_fn_with_state(state.csrf.clone(), security::csrf))
@@ -121,6 +124,8 @@ pub fn router(state: AppState) -> Router {
         .route(urls::READYZ, get(health::readyz))
         .route(urls::METRICS, get(service_kit::metrics::serve))
         .route(urls::STATIC, get(assets::serve))
+        // For MCP clients, not browsers: bearer tokens, no cookies, so outside the CSRF check.
+        .route(urls::MCP, any(mcp::forward))
         .merge(page_routes(&state))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(

@@ -47,6 +47,11 @@ static ASSETS: &[Asset] = &[
         body: include_bytes!("../static/app.js"),
     },
     Asset {
+        file: "connect.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../static/connect.js"),
+    },
+    Asset {
         file: "app.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../static/app.css"),
@@ -66,6 +71,8 @@ pub(crate) struct AssetUrls {
     pub sse: String,
     pub sse_sri: &'static str,
     pub js: String,
+    /// The access-token page's script (the copy button).
+    pub connect_js: String,
     pub css: String,
     pub icon: String,
 }
@@ -76,6 +83,7 @@ pub(crate) static URLS: LazyLock<AssetUrls> = LazyLock::new(|| AssetUrls {
     sse: urls::asset(SSE_FILE),
     sse_sri: SSE_SRI,
     js: versioned("app.js"),
+    connect_js: versioned("connect.js"),
     css: versioned("app.css"),
     icon: versioned("favicon.svg"),
 });

@@ -4,8 +4,9 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{
+    body::Bytes,
     extract::{FromRef, FromRequestParts},
-    http::{StatusCode, request::Parts},
+    http::{HeaderMap, HeaderName, StatusCode, header, request::Parts},
 };
 use reqwest::{Method, RequestBuilder, header::ACCEPT};
 use serde::de::DeserializeOwned;
@@ -16,8 +17,8 @@ use uuid::Uuid;
 use crate::{
     error::{Error, FieldErrors, Result},
     models::{
-        AuthToken, ChatRequest, Conversation, ConversationSummary, LoginRequest, SignupRequest, Task, TaskInput,
-        TaskQuery, TurnStatus,
+        AccessToken, AccessTokenRequest, AuthToken, ChatRequest, Conversation, ConversationSummary, CreatedAccessToken,
+        LoginRequest, SignupRequest, Task, TaskInput, TaskQuery, TurnStatus,
     },
     session::Session,
 };
@@ -264,7 +265,73 @@ impl BackendClient {
         send(self.request(caller, Method::DELETE, &path, Some(session)), true).await?;
         Ok(())
     }
+
+    pub(crate) async fn access_tokens(&self, caller: &Caller, session: &Session) -> Result<Vec<AccessToken>> {
+        let path = format!("/api/{}/access-tokens", session.user_id);
+        json(send(self.request(caller, Method::GET, &path, Some(session)), true).await?).await
+    }
+
+    pub(crate) async fn create_access_token(
+        &self,
+        caller: &Caller,
+        session: &Session,
+        body: &AccessTokenRequest<'_>,
+    ) -> Result<CreatedAccessToken> {
+        let path = format!("/api/{}/access-tokens", session.user_id);
+        json(
+            send(
+                self.request(caller, Method::POST, &path, Some(session)).json(body),
+                true,
+            )
+            .await?,
+        )
+        .await
+    }
+
+    pub(crate) async fn revoke_access_token(&self, caller: &Caller, session: &Session, id: i64) -> Result<()> {
+        let path = format!("/api/{}/access-tokens/{id}", session.user_id);
+        send(self.request(caller, Method::DELETE, &path, Some(session)), true).await?;
+        Ok(())
+    }
+
+    /// An MCP request passed on as it came (headers of this hop and cookies left out); the answer,
+    /// whatever its status, is the caller's to pass back. It may stream, so it gets the chat's limit.
+    pub(crate) async fn forward_mcp(
+        &self,
+        caller: &Caller,
+        method: Method,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut request = self.request(caller, method, MCP_PATH, None);
+        for (name, value) in headers {
+            if !NOT_FORWARDED.contains(name) {
+                request = request.header(name, value);
+            }
+        }
+        request.body(body).timeout(self.chat_timeout).send().await
+    }
 }
+
+/// The backend's MCP endpoint.
+const MCP_PATH: &str = "/mcp";
+
+/// Request headers an MCP call does not carry on to the backend: those about this connection, those
+/// this client sets itself (request id, client address), and cookies, which belong to the UI.
+const NOT_FORWARDED: [HeaderName; 12] = [
+    header::HOST,
+    header::CONNECTION,
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
+    header::PROXY_AUTHORIZATION,
+    header::COOKIE,
+    header::ACCEPT_ENCODING,
+    HeaderName::from_static("x-forwarded-for"),
+    HeaderName::from_static("x-request-id"),
+];
 
 /// Sends and sorts the answer: success passes through; 401 on a signed-in call means the session is
 /// over; other 4xx carry the contract's error body; everything else means the backend is unwell.

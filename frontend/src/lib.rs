@@ -8,6 +8,7 @@ mod backend_client;
 mod config;
 mod error;
 mod health;
+mod mcp;
 mod models;
 mod security;
 mod session;

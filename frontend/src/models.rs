@@ -206,3 +206,55 @@ pub(crate) struct ToolCall {
     #[serde(default)]
     pub result: Value,
 }
+
+/// A personal access token as the backend lists it (never the token itself).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct AccessToken {
+    pub id: i64,
+    pub name: String,
+    pub token_prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl AccessToken {
+    pub(crate) fn revoke_url(&self) -> String {
+        urls::with_id(urls::CONNECT_TOKEN_REVOKE, self.id)
+    }
+
+    pub(crate) fn created_label(&self) -> String {
+        day(self.created_at)
+    }
+
+    pub(crate) fn expires_label(&self) -> String {
+        match self.expires_at {
+            None => "never".into(),
+            Some(at) if at <= Utc::now() => format!("expired {}", day(at)),
+            Some(at) => day(at),
+        }
+    }
+
+    pub(crate) fn last_used_label(&self) -> String {
+        self.last_used_at
+            .map_or_else(|| "never".into(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+    }
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+/// The backend's answer to creating a token: the only time the token itself is seen.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct CreatedAccessToken {
+    pub name: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AccessTokenRequest<'a> {
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u16>,
+}

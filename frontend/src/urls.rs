@@ -25,6 +25,12 @@ pub(crate) const TASK_UPDATE: &str = "/tasks/{id}";
 pub(crate) const TASK_TOGGLE: &str = "/tasks/{id}/toggle";
 pub(crate) const TASK_DELETE: &str = "/tasks/{id}/delete";
 
+pub(crate) const CONNECT: &str = "/connect";
+pub(crate) const CONNECT_TOKENS: &str = "/connect/tokens";
+pub(crate) const CONNECT_TOKEN_REVOKE: &str = "/connect/tokens/{id}/revoke";
+/// MCP requests, passed on to the backend (`crate::mcp`).
+pub(crate) const MCP: &str = "/mcp";
+
 pub(crate) const STATIC: &str = "/static/{file}";
 pub(crate) const HEALTHZ: &str = "/healthz";
 pub(crate) const READYZ: &str = "/readyz";

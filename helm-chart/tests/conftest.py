@@ -173,6 +173,18 @@ def env_value(container: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((e for e in container.get("env", []) if e["name"] == name), None)
 
 
+def admits(policy: dict, labels: dict[str, str], port: int) -> bool:
+    """Whether `policy` lets a pod of this namespace with `labels` in on `port` (podSelector peers only)."""
+    for rule in policy["spec"]["ingress"]:
+        if port not in [p["port"] for p in rule["ports"]]:
+            continue
+        peers = rule.get("from", [])
+        if not peers or any(set(peer) == {"podSelector"} and
+                            peer["podSelector"]["matchLabels"].items() <= labels.items() for peer in peers):
+            return True
+    return False
+
+
 @pytest.fixture(scope="session", params=sorted(CASES))
 def case(request: pytest.FixtureRequest) -> tuple[str, Rendered]:
     """Each of the users' value sets, rendered once per session."""

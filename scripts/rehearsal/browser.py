@@ -1,5 +1,6 @@
 """A user in headless Chromium (Debian's chromium and chromedriver, driven by Selenium) on a frontend pod:
-sign up, ask the chat to add a task, see it in the task panel, mark it done; later log in again and find it."""
+sign up, ask the chat to add a task, see it in the task panel, mark it done, create an access token for an
+assistant on the Connect page; later log in again and find the task."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ class Browser:
                 f".some(e => e.textContent === '{TASK}')")
 
 
-def sign_up_add_and_complete(base_url: str, email: str, password: str, artifacts: Path) -> None:
+def sign_up_add_and_complete(base_url: str, email: str, password: str, artifacts: Path) -> str:
+    """Returns the access token the user created for an assistant (shown once, on the Connect page)."""
     browser = Browser(artifacts)
     try:
         browser.driver.get(base_url + "/signup")
@@ -86,6 +88,11 @@ def sign_up_add_and_complete(base_url: str, email: str, password: str, artifacts
         browser.wait_js(f"'{TASK}' pending in the task panel", browser.task_in_panel("pending"))
         browser.say("mark it done")
         browser.wait_js(f"'{TASK}' done in the task panel", browser.task_in_panel("done"))
+        browser.driver.get(base_url + "/connect")
+        browser.submit("/connect/tokens", {"name": "Rehearsal assistant"})
+        new_token = "document.getElementById('new-token')"
+        browser.wait_js("the new access token", f"{new_token} && {new_token}.value.startsWith('todo_pat_')")
+        return browser.driver.find_element(By.ID, "new-token").get_attribute("value")
     finally:
         browser.close()
 

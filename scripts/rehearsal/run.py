@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import browser, checks
+from . import browser, checks, mcp
 from .build import BuildError, build_binaries
 from .chart import ChartError, Release, release_as_deployed
 from .cluster import Cluster, Container, Pod
@@ -31,7 +31,7 @@ COMPONENTS = {"todo-backend": "backend", "todo-frontend": "frontend", "todo-post
 READY_SLACK_SECONDS = 60
 # Every way the rehearsal ends with a verdict against the release (anything else is a bug in it).
 FAILURES = (BuildError, ChartError, browser.FlowError, ImageBuildError, ConfigError, NotModelled, Failure,
-            LayerError, PodmanError, SpecError)
+            LayerError, mcp.McpError, PodmanError, SpecError)
 
 
 def step(text: str) -> None:
@@ -178,12 +178,23 @@ class Rehearsal:
 
     def user_flow(self) -> None:
         url = self.entry_points()[0]
-        step(f"a user in headless Chromium at {url}: sign up, 'add a task to buy milk', mark it done")
+        step(f"a user in headless Chromium at {url}: sign up, 'add a task to buy milk', mark it done, create an "
+             "access token; an assistant with it at /mcp")
         self.options.artifacts.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        browser.sign_up_add_and_complete(url, self.email, self.user_password, self.options.artifacts)
+        token = browser.sign_up_add_and_complete(url, self.email, self.user_password, self.options.artifacts)
         self.kubelet.check()
-        say(f"signed up, '{browser.TASK}' pending then done in the task panel ({time.monotonic() - started:.1f} s)")
+        say(f"signed up, '{browser.TASK}' pending then done in the task panel, an access token created "
+            f"({time.monotonic() - started:.1f} s)")
+        self.assistant(token)
+
+    def assistant(self, token: str) -> None:
+        """The token in an MCP client at the UI's address, on every frontend pod: it sees the user's task."""
+        for url in self.entry_points():
+            tasks = mcp.call_tool(url, token, "list_tasks", {})
+            if [(task["title"], task["completed"]) for task in tasks] != [(browser.TASK, True)]:
+                raise Failure(f"list_tasks over {url}/mcp answered {tasks}, not '{browser.TASK}' done")
+            say(f"{url}/mcp: list_tasks over MCP shows '{browser.TASK}' done")
 
     @property
     def email(self) -> str:

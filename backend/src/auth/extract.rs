@@ -7,26 +7,32 @@ use axum::{
     http::{header, request::Parts},
 };
 use chrono::Utc;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
     sessions::Sessions,
     token::{IssuedToken, SessionClaims, TokenKeys},
 };
-use crate::error::{Error, Result};
+use crate::{
+    access_tokens,
+    error::{Error, Result},
+};
 
 /// Checks credentials and starts and ends sessions; cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticator {
     tokens: Arc<TokenKeys>,
     sessions: Sessions,
+    db: PgPool,
 }
 
 impl Authenticator {
-    pub(crate) fn new(tokens: TokenKeys, sessions: Sessions) -> Self {
+    pub(crate) fn new(tokens: TokenKeys, sessions: Sessions, db: PgPool) -> Self {
         Self {
             tokens: Arc::new(tokens),
             sessions,
+            db,
         }
     }
 
@@ -43,7 +49,16 @@ impl Authenticator {
 
     /// Who `bearer` belongs to; 401 for anything that is not a live credential.
     pub(crate) async fn authenticate(&self, bearer: &str) -> Result<CurrentUser> {
-        // Every bearer token today is a session JWT; another kind of credential gets its own arm here.
+        if access_tokens::secret::is_access_token(bearer) {
+            // Looked up on every call, so a revoked token is refused on the next one, on every replica.
+            let owner = access_tokens::store::authenticate(&self.db, bearer)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            return Ok(CurrentUser {
+                id: owner.user_id,
+                credential: Credential::AccessToken(owner.token_id),
+            });
+        }
         let claims = self.tokens.verify(bearer)?;
         self.sessions.check(&claims).await?;
         Ok(CurrentUser {
@@ -58,6 +73,8 @@ impl Authenticator {
 pub(crate) enum Credential {
     /// A token from signup or login, valid while its session lasts.
     Session(SessionClaims),
+    /// A personal access token (docs/mcp.md), by its id.
+    AccessToken(i64),
 }
 
 /// The authenticated user, from `Authorization: Bearer <token>`. Missing, invalid, expired or
@@ -93,6 +110,7 @@ where
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UserScope {
     pub user_id: Uuid,
+    pub credential: Credential,
 }
 
 impl<S> FromRequestParts<S> for UserScope
@@ -108,7 +126,10 @@ where
             .await
             .map_err(|_| Error::Forbidden)?;
         match params.get("user_id") {
-            Some(path_user) if path_user.eq_ignore_ascii_case(&user.id.to_string()) => Ok(Self { user_id: user.id }),
+            Some(path_user) if path_user.eq_ignore_ascii_case(&user.id.to_string()) => Ok(Self {
+                user_id: user.id,
+                credential: user.credential,
+            }),
             _ => Err(Error::Forbidden),
         }
     }

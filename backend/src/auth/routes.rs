@@ -151,10 +151,13 @@ async fn me(State(db): State<PgPool>, user: CurrentUser) -> Result<axum::Json<Me
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])), responses(
     (status = 204, description = "Logged out"),
     (status = 401, description = "Missing, invalid, expired or already ended token", body = ErrorBody),
+    (status = 403, description = "Called with an access token instead of a session", body = ErrorBody),
 ))]
 async fn logout(State(auth): State<Authenticator>, user: CurrentUser) -> Result<StatusCode> {
     match user.credential {
         Credential::Session(claims) => auth.sessions().end(&claims).await?,
+        // An access token is ended by revoking it (docs/mcp.md), not by logging out.
+        Credential::AccessToken(_) => return Err(Error::SessionRequired),
     }
     tracing::info!(user_id = %user.id, "logged out");
     Ok(StatusCode::NO_CONTENT)
@@ -164,8 +167,13 @@ async fn logout(State(auth): State<Authenticator>, user: CurrentUser) -> Result<
 #[utoipa::path(post, path = "/api/auth/logout-everywhere", tag = "auth", security(("bearer" = [])), responses(
     (status = 204, description = "Every session ended"),
     (status = 401, description = "Missing, invalid, expired or already ended token", body = ErrorBody),
+    (status = 403, description = "Called with an access token instead of a session", body = ErrorBody),
 ))]
 async fn logout_everywhere(State(auth): State<Authenticator>, user: CurrentUser) -> Result<StatusCode> {
+    // An assistant's access token may manage tasks, never the account's sessions.
+    if !matches!(user.credential, Credential::Session(_)) {
+        return Err(Error::SessionRequired);
+    }
     let ended = auth.sessions().end_all(user.id).await?;
     tracing::info!(user_id = %user.id, sessions = ended, "logged out everywhere");
     Ok(StatusCode::NO_CONTENT)

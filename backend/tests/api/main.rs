@@ -7,6 +7,7 @@
     reason = "a failing test should fail loudly"
 )]
 
+mod access_tokens;
 mod auth;
 mod chat_api;
 mod chat_corpus;
@@ -20,6 +21,7 @@ mod chat_undo;
 mod connections;
 mod fuzz;
 mod input_hygiene;
+mod mcp;
 mod operations;
 mod outage;
 mod process;

@@ -119,6 +119,9 @@ const CONTRACT_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/{user_id}/conversations"),
     ("GET", "/api/{user_id}/conversations/{id}"),
     ("DELETE", "/api/{user_id}/conversations/{id}"),
+    ("GET", "/api/{user_id}/access-tokens"),
+    ("POST", "/api/{user_id}/access-tokens"),
+    ("DELETE", "/api/{user_id}/access-tokens/{id}"),
     // Beside the contract's chat route: turns by id (docs/chat.md).
     ("POST", "/api/{user_id}/chat/turns"),
     ("GET", "/api/{user_id}/chat/turns/{turn_id}"),
@@ -164,7 +167,13 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
             // The route's own "not found", not the fallback's "no route for this path".
             let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
             assert!(
-                ["task not found", "conversation not found", "turn not found"].contains(&message.as_str()),
+                [
+                    "task not found",
+                    "conversation not found",
+                    "turn not found",
+                    "access token not found"
+                ]
+                .contains(&message.as_str()),
                 "{method} {uri} fell through: {message}"
             );
         }
@@ -179,6 +188,9 @@ async fn openapi_document_lists_exactly_the_served_routes(db: PgPool) {
         "TaskPatchRequest",
         "SignupRequest",
         "SessionResponse",
+        "NewAccessTokenRequest",
+        "CreatedAccessToken",
+        "AccessToken",
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }

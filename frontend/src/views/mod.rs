@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod chat;
+pub(crate) mod connect;
 pub(crate) mod messages;
 pub(crate) mod stream;
 pub(crate) mod tasks;
@@ -43,6 +44,7 @@ pub(crate) enum Nav {
     None,
     Chat,
     Tasks,
+    Connect,
     Login,
     Signup,
 }

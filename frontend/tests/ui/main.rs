@@ -11,10 +11,13 @@
 #[cfg(feature = "browser-tests")]
 mod a11y;
 mod chat_routes;
+mod connect_routes;
 #[cfg(feature = "browser-tests")]
 mod details;
 #[cfg(feature = "browser-tests")]
 mod e2e;
+#[cfg(feature = "browser-tests")]
+mod e2e_connect;
 mod forms;
 #[cfg(feature = "browser-tests")]
 mod keyboard;

@@ -19,6 +19,7 @@ def test_a_user_signs_up_chats_and_sees_the_task_in_the_ui_and_the_api(app, jour
     assert task["title"] == TITLE and task["completed"] is False and isinstance(task["id"], int)
     report = journey.ok("keep-answering", "--frontend", app.frontend, "--title", TITLE, "--seconds", "1")
     assert report["failed"] == 0 and report["answered"] >= 3
+    assert journey.ok("assistant", "--frontend", app.frontend, "--title", TITLE) == {"mcp": "/mcp", "lists": TITLE}
 
 
 def test_a_task_the_user_never_added_is_not_seen(app, journey):
@@ -27,6 +28,8 @@ def test_a_task_the_user_never_added_is_not_seen(app, journey):
     assert page.returncode == 1 and f"does not list '{TITLE}'" in page.stderr
     api = journey.run("api-tasks", "--api", app.backend, "--title", TITLE)
     assert api.returncode == 1 and "expected one task" in api.stderr
+    assistant = journey.run("assistant", "--frontend", app.frontend, "--title", TITLE)
+    assert assistant.returncode == 1 and f"list_tasks over MCP does not list '{TITLE}': []" in assistant.stderr
 
 
 def test_keep_answering_counts_the_answers_lost_when_the_backend_goes_away(fresh_app, journey):
@@ -47,11 +50,13 @@ def test_credentials_stay_in_a_private_state_file_and_out_of_the_output(app, jou
     outputs.append(journey.run("login", "--frontend", app.frontend))
     outputs.append(journey.run("chat", "--frontend", app.frontend, "--message", "I need to remember to pay bills"))
     outputs.append(journey.run("api-tasks", "--api", app.backend, "--title", "Pay bills"))
+    outputs.append(journey.run("assistant", "--frontend", app.frontend, "--title", "Pay bills"))
     assert all(result.returncode == 0 for result in outputs), [r.stderr for r in outputs]
     assert stat.S_IMODE(journey.state.stat().st_mode) == 0o600
     state = json.loads(journey.state.read_text())
+    assert state["access_token"].startswith("todo_pat_")
     for result in outputs:
-        for secret in (state["password"], state["token"]):
+        for secret in (state["password"], state["token"], state["access_token"]):
             assert secret not in result.stdout and secret not in result.stderr
 
 
