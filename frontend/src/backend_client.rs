@@ -74,12 +74,17 @@ impl BackendClient {
 
     /// Readiness: the backend process answers (its own database state is its readiness, not ours:
     /// a frontend that stays in rotation can at least tell people what is wrong).
-    pub(crate) async fn reachable(&self) -> bool {
+    pub(crate) async fn reachable(&self) -> std::result::Result<(), String> {
         let request = self
             .http
             .get(format!("{}/healthz", self.base))
             .timeout(READINESS_TIMEOUT);
-        matches!(request.send().await, Ok(response) if response.status().is_success())
+        match request.send().await {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(format!("HTTP {}", response.status())),
+            // The whole chain (DNS, connect, timeout), so the log says which hop failed.
+            Err(err) => Err(format!("{:#}", anyhow::Error::new(err))),
+        }
     }
 
     fn request(&self, caller: &Caller, method: Method, path: &str, session: Option<&Session>) -> RequestBuilder {

@@ -11,12 +11,10 @@ pub(crate) async fn readyz(
     State(lifecycle): State<Lifecycle>,
 ) -> Result<Json<Status>, service_kit::Error> {
     let backend_reachable = async {
-        if backend.reachable().await {
-            Ok(())
-        } else {
-            tracing::warn!("readiness: backend unreachable");
-            Err("backend unreachable")
-        }
+        backend.reachable().await.map_err(|problem| {
+            tracing::warn!(problem, "readiness: backend unreachable");
+            "backend unreachable"
+        })
     };
     service_kit::health::readiness(&lifecycle, backend_reachable).await
 }

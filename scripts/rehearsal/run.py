@@ -156,8 +156,19 @@ class Rehearsal:
                 for line in output.splitlines():
                     say(f"  | {line}")
                 if code != "0":
-                    raise Failure(f"helm test pod {pod.name}/{container.name} exited {code}: {output[-2000:]}")
+                    raise Failure(f"helm test pod {pod.name}/{container.name} exited {code}: {output[-2000:]}\n"
+                                  + self.recent_logs())
             self.cluster.remove_pod(pod)
+
+    def recent_logs(self, lines: int = 15) -> str:
+        """The last lines of every running workload container, to tell why a check failed."""
+        assert self.cluster is not None
+        parts = []
+        for pod in self.cluster.pods:
+            for container in pod.containers:
+                text = self.podman.logs(container.podman_name).strip().splitlines()[-lines:]
+                parts.append(f"--- {pod.name}/{container.name}\n" + "\n".join(text))
+        return "\n".join(parts)
 
     # --- 5. a user ------------------------------------------------------------------------------------
 
