@@ -23,8 +23,11 @@ use crate::{
     session::Session,
 };
 
-/// How long readiness waits for the backend.
-const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long readiness waits for the backend: longer than one lost DNS query costs the static
+/// (musl) build — its resolver asks again after 2.5 s (5 s timeout over 2 attempts) — and shorter
+/// than the 5 s the `healthcheck` subcommand gives the whole answer. With 2 s, one query lost while
+/// the cluster's DNS reloaded made a `helm test` fail (seen in the podman rehearsal).
+const READINESS_TIMEOUT: Duration = Duration::from_secs(4);
 /// Tasks shown at most in one list (the backend's own default page size).
 const TASK_PAGE: u32 = 100;
 
