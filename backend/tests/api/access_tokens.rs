@@ -140,12 +140,14 @@ async fn only_a_session_manages_tokens_and_only_its_own(db: PgPool) {
     let adas = create(&app, &ada, json!({"name": "Ada's"})).await;
     let pat = adas["token"].as_str().unwrap();
 
-    // An access token cannot list, mint or revoke tokens, not even its own.
+    // An access token cannot list, mint or revoke tokens, not even its own, nor end sessions.
     let own = format!("{}/{}", tokens_uri(&ada), adas["id"]);
     for (method, uri, body) in [
         (Method::GET, tokens_uri(&ada), None),
         (Method::POST, tokens_uri(&ada), Some(json!({"name": "more"}))),
         (Method::DELETE, own.clone(), None),
+        (Method::POST, "/api/auth/logout".to_owned(), None),
+        (Method::POST, "/api/auth/logout-everywhere".to_owned(), None),
     ] {
         let response = app.call(method.clone(), &uri, Some(pat), body).await;
         assert_eq!(response.status, StatusCode::FORBIDDEN, "{method} {uri}");
@@ -166,6 +168,11 @@ async fn only_a_session_manages_tokens_and_only_its_own(db: PgPool) {
         app.get("/api/auth/me", Some(pat)).await.status,
         StatusCode::OK,
         "still valid"
+    );
+    assert_eq!(
+        app.get("/api/auth/me", Some(&ada.token)).await.status,
+        StatusCode::OK,
+        "her session was not ended by the token"
     );
 
     // Ada's token on Bob's routes is Ada acting on Bob's: 403, as with her session.
