@@ -16,6 +16,7 @@ mod metrics;
 mod openapi;
 mod quotas;
 mod tasks;
+mod transaction;
 
 pub use app::{AppState, Application, router};
 /// The agent's tools bound to one user, for a caller outside a chat turn (its changes are

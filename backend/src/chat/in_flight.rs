@@ -14,7 +14,10 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::{model::Role, store, undo::TurnKey};
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    transaction,
+};
 
 /// How often a running turn says it is still alive.
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -22,10 +25,22 @@ const HEARTBEAT: Duration = Duration::from_secs(10);
 const LOST_AFTER: Duration = Duration::from_secs(30);
 
 /// Marks the conversation as answering the turn `key`; `TurnInProgress` while another turn runs
-/// in it. A lost turn is closed first.
+/// in it. A lost turn in the way is closed first.
 pub(crate) async fn begin(db: &PgPool, user_id: Uuid, conversation_id: i64, key: TurnKey) -> Result<()> {
+    // Looking for a lost turn costs a transaction; only a conversation that is taken can have one.
+    if claim(db, user_id, conversation_id, key).await? {
+        return Ok(());
+    }
     close_lost(db, user_id, conversation_id).await?;
-    sqlx::query_scalar!(
+    if claim(db, user_id, conversation_id, key).await? {
+        return Ok(());
+    }
+    Err(Error::TurnInProgress)
+}
+
+/// `true` when the conversation was free and now answers the turn `key`.
+async fn claim(db: &PgPool, user_id: Uuid, conversation_id: i64, key: TurnKey) -> Result<bool> {
+    let claimed = sqlx::query_scalar!(
         "update conversations set turn = $3, turn_seen_at = now()
          where id = $1 and user_id = $2 and turn is null
          returning id",
@@ -34,9 +49,8 @@ pub(crate) async fn begin(db: &PgPool, user_id: Uuid, conversation_id: i64, key:
         key.turn,
     )
     .fetch_optional(db)
-    .await?
-    .map(drop)
-    .ok_or(Error::TurnInProgress)
+    .await?;
+    Ok(claimed.is_some())
 }
 
 /// Frees the conversation once the turn `key` has stored its reply (or could not).
@@ -88,7 +102,7 @@ impl Drop for Heartbeat {
 /// when the user's message is still unanswered, stores a reply that says so and lists the changes
 /// the turn had made. Exactly one caller closes a given lost turn.
 pub(crate) async fn close_lost(db: &PgPool, user_id: Uuid, conversation_id: i64) -> Result<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = transaction::begin(db).await?;
     let lost = sqlx::query_scalar!(
         r#"with lost as (
                select id, turn from conversations

@@ -18,6 +18,7 @@ use crate::{
         model::{SortKey, SortOrder, StatusFilter, Task},
         service,
     },
+    transaction,
 };
 
 pub(crate) const ADD_TASK: &str = "add_task";
@@ -88,7 +89,7 @@ impl ToolBox {
     async fn add_task(&self, arguments: &Value) -> Result<Value, String> {
         let request: NewTaskRequest = parse(arguments.clone())?;
         let task = request.validate().map_err(problem)?;
-        let mut tx = self.db.begin().await.map_err(database)?;
+        let mut tx = transaction::begin(&self.db).await.map_err(database)?;
         let task = service::create(&mut *tx, self.user_id, task, self.quotas.max_tasks())
             .await
             .map_err(problem)?;
@@ -135,7 +136,7 @@ impl ToolBox {
 
     async fn delete_task(&self, arguments: &Value) -> Result<Value, String> {
         let (id, _) = task_id_and_rest(arguments)?;
-        let mut tx = self.db.begin().await.map_err(database)?;
+        let mut tx = transaction::begin(&self.db).await.map_err(database)?;
         let task = service::delete(&mut *tx, self.user_id, id)
             .await
             .map_err(|err| not_found_or(err, id))?;
@@ -157,7 +158,7 @@ impl ToolBox {
 
     async fn patch(&self, id: i64, request: TaskPatchRequest) -> Result<Task, String> {
         let patch = request.validate().map_err(problem)?;
-        let mut tx = self.db.begin().await.map_err(database)?;
+        let mut tx = transaction::begin(&self.db).await.map_err(database)?;
         let before = service::get(&mut *tx, self.user_id, id)
             .await
             .map_err(|err| not_found_or(err, id))?;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::{
     error::{Error, Result},
     tasks::{input::TaskPatch, model::Task, service},
+    transaction,
 };
 
 /// Which turn a change belongs to: a conversation (or none, for a caller outside one) and a
@@ -84,7 +85,7 @@ pub(crate) struct Reverted {
 /// Reverts the latest turn of `conversation_id` that changed tasks and has not been undone yet,
 /// newest change first, in one transaction. Empty when there is nothing to undo.
 pub(crate) async fn undo_last_turn(db: &PgPool, user_id: Uuid, conversation_id: Option<i64>) -> Result<Vec<Reverted>> {
-    let mut tx = db.begin().await?;
+    let mut tx = transaction::begin(db).await?;
     let changes = sqlx::query!(
         r#"select id, task_id, action, before as "before: Json<Task>", created_at
            from task_changes

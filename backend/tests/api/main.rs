@@ -9,6 +9,7 @@
 
 mod access_tokens;
 mod auth;
+mod cancelled_transactions;
 mod chat_api;
 mod chat_corpus;
 mod chat_fuzz;

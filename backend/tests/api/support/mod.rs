@@ -4,6 +4,7 @@
 pub(crate) mod chat;
 pub(crate) mod cluster;
 pub(crate) mod process;
+pub(crate) mod stalling_proxy;
 
 use axum::{
     Router,
