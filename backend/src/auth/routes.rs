@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     extract::{Authenticator, Credential, CurrentUser},
     input::{LoginRequest, SignupRequest, normalize_email},
-    password,
+    password::{self, Verdict},
     rate_limit::Throttles,
     users,
 };
@@ -74,7 +74,7 @@ async fn signup(
     if users::email_taken(&db, &account.email).await? {
         return Err(Error::EmailTaken);
     }
-    let password_hash = password::hash(account.password).await?;
+    let password_hash = password::hash(account.password, password::Purpose::Signup).await?;
     let user_id = users::insert(
         &db,
         &account.email,
@@ -120,15 +120,31 @@ async fn login(
         Some(found) => (Some(found.id), Some(found.password_hash)),
         None => (None, None),
     };
-    let verified = password::verify(request.password, stored).await?;
-    let user_id = match user_id {
-        Some(id) if verified => id,
+    let verdict = password::verify(request.password.clone(), stored).await?;
+    let user_id = match (user_id, verdict) {
+        (Some(id), Verdict::Right | Verdict::RightButOutdated) => id,
         _ => {
             tracing::info!("login rejected");
             return Err(Error::InvalidCredentials);
         }
     };
+    if verdict == Verdict::RightButOutdated {
+        rehash(&db, user_id, request.password).await;
+    }
     Ok(axum::Json(start_session(&auth, user_id).await?))
+}
+
+/// Stores the password again with the current parameters (the only moment the server knows it).
+/// Best effort: the login itself has succeeded, and the next one tries again.
+async fn rehash(db: &PgPool, user_id: Uuid, password: String) {
+    let replaced = match password::hash(password, password::Purpose::Login).await {
+        Ok(hash) => users::set_password_hash(db, user_id, &hash).await,
+        Err(err) => Err(err),
+    };
+    match replaced {
+        Ok(()) => tracing::info!("password hash replaced with the current parameters"),
+        Err(err) => tracing::warn!(error = %err, "could not replace an outdated password hash"),
+    }
 }
 
 /// The account behind the bearer token.

@@ -77,6 +77,14 @@ pub(crate) async fn by_id(db: &PgPool, id: Uuid) -> Result<Option<User>> {
     Ok(row)
 }
 
+/// Replaces the stored password hash (a login found it made with older parameters).
+pub(crate) async fn set_password_hash(db: &PgPool, id: Uuid, password_hash: &str) -> Result<()> {
+    sqlx::query!("update users set password_hash = $2 where id = $1", id, password_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// True when `err` is a violation of the named constraint.
 fn violates(err: &sqlx::Error, constraint: &str) -> bool {
     err.as_database_error().and_then(|db_err| db_err.constraint()) == Some(constraint)

@@ -1,5 +1,9 @@
 //! Accounts against a real PostgreSQL: signup, login, me, token defects, login throttling.
 
+use argon2::{
+    Argon2, PasswordHasher,
+    password_hash::{SaltString, rand_core::OsRng},
+};
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
@@ -178,6 +182,64 @@ async fn bad_credentials_are_401_and_do_not_reveal_which_part_was_wrong(db: PgPo
         "an impossible email is just unknown, not a 500"
     );
     assert_eq!(wrong_password.error_code(), "invalid_credentials");
+}
+
+#[sqlx::test]
+async fn a_hash_with_older_parameters_is_replaced_at_the_next_login(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let user = app.signup("older@example.com").await;
+    let fresh = stored_hash(&db, user.user_id).await;
+    assert!(fresh.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{fresh}");
+    // As stored before the 7 MiB set: the argon2 crate's defaults, 19 MiB and two passes.
+    let salt = SaltString::generate(&mut OsRng);
+    let older = Argon2::default()
+        .hash_password(PASSWORD.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    assert!(older.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{older}");
+    sqlx::query("update users set password_hash = $2 where id = $1")
+        .bind(user.user_id)
+        .bind(&older)
+        .execute(&db)
+        .await
+        .unwrap();
+
+    let login = |password: &'static str| {
+        app.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "older@example.com", "password": password})),
+        )
+    };
+    assert_eq!(login("not the password").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        stored_hash(&db, user.user_id).await,
+        older,
+        "a failed login changes nothing"
+    );
+
+    assert_eq!(
+        login(PASSWORD).await.status,
+        StatusCode::OK,
+        "the older hash still verifies"
+    );
+    let replaced = stored_hash(&db, user.user_id).await;
+    assert!(replaced.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{replaced}");
+    assert_eq!(
+        login(PASSWORD).await.status,
+        StatusCode::OK,
+        "and so does its replacement"
+    );
+    assert_eq!(stored_hash(&db, user.user_id).await, replaced, "replaced once");
+}
+
+async fn stored_hash(db: &PgPool, user_id: Uuid) -> String {
+    sqlx::query_scalar("select password_hash from users where id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test]
