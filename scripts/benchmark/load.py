@@ -27,6 +27,8 @@ class Load:
     p99: float
     p999: float
     max: float
+    # pgbench only: each statement's mean latency in ms, in script order (`pgbench -r`), first line of its text.
+    statements: tuple[tuple[float, str], ...] = ()
 
     @property
     def rate(self) -> float:
@@ -125,7 +127,7 @@ def pgbench(url: str, scripts: list[tuple[Script, int]], defines: dict[str, str]
     """pgbench, prepared statements, `clients` connections; percentiles from its per-transaction log."""
     with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as scratch:
         command = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(PGBENCH_THREADS, clients)),
-                   "-T", str(seconds), "-l", f"--log-prefix={scratch}/tx"]
+                   "-T", str(seconds), "-r", "-l", f"--log-prefix={scratch}/tx"]
         for index, (script, weight) in enumerate(scripts):
             path = Path(scratch) / f"script{index}.sql"
             path.write_text(script.text)
@@ -144,7 +146,22 @@ def pgbench(url: str, scripts: list[tuple[Script, int]], defines: dict[str, str]
     count = int(processed.split(":")[1].split("/")[0])
     tps = float(summary["tps"].split()[0])
     return Load(count, count / tps if tps else 0.0, int(failed.split(":")[1].split()[0]) if ":" in failed else 0,
-                *(percentile(latencies, p) / 1000 for p in (50, 90, 99, 99.9)), latencies[-1] / 1000)
+                *(percentile(latencies, p) / 1000 for p in (50, 90, 99, 99.9)), latencies[-1] / 1000,
+                statement_latencies(done.stdout))
+
+
+def statement_latencies(report: str) -> tuple[tuple[float, str], ...]:
+    """The `-r` section of pgbench's report: after "statement latencies in milliseconds…", one line per
+    statement, "  latency  failures  first line of the statement" (PostgreSQL 15)."""
+    lines = report.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("statement latencies")), len(lines))
+    found = []
+    for line in lines[start + 1:]:
+        fields = line.split(None, 2)
+        if len(fields) < 3 or not fields[1].isdigit():
+            break
+        found.append((float(fields[0]), fields[2]))
+    return tuple(found)
 
 
 def percentile(ordered: list[int], p: float) -> float:

@@ -1,6 +1,6 @@
-"""Percentiles as wrk reports them (nearest rank), and wrk's Lua made from request kinds."""
+"""Percentiles as wrk reports them (nearest rank), wrk's Lua made from request kinds, and pgbench's per-statement report."""
 
-from benchmark.load import LUA, WrkRequest, _lua, percentile
+from benchmark.load import LUA, WrkRequest, _lua, percentile, statement_latencies
 
 
 def test_nearest_rank_percentiles():
@@ -18,3 +18,14 @@ def test_lua_literals_escape_what_json_escapes():
     assert 'headers = {["X-Forwarded-For"] = "2001:db8::{n}"}' in text
     assert "ids = nil" in text
     assert "{REQUESTS}" in LUA and "{THREADS}" in LUA
+
+
+def test_statement_latencies_read_pgbench_r_report():
+    # The tail of `pgbench -r` of PostgreSQL 15.18, two statements, the second spanning two lines.
+    report = """tps = 6360.498485 (without initial connection time)
+statement latencies in milliseconds and failures:
+         0.078           0  select 1;
+         0.081           0  select
+"""
+    assert statement_latencies(report) == ((0.078, "select 1;"), (0.081, "select"))
+    assert statement_latencies("tps = 1.0\n") == ()
