@@ -20,6 +20,19 @@ _EXECUTE = re.compile(r"^execute [^:]+: (?P<sql>.*)$", re.S)
 _SIMPLE = re.compile(r"^statement: (?P<sql>.*)$", re.S)
 _PARAMETER = re.compile(r"\$(?P<n>\d+) = (?:NULL|'(?P<value>(?:[^']|'')*)')", re.S)
 _PLACEHOLDER = re.compile(r"\$(\d+)\b")
+# A statement that creates a row and returns its id: `insert into TABLE … returning id …`.
+_CREATES = re.compile(r"^insert\s+into\s+(?P<table>\w+)\b.*\breturning\s+id\b", re.S | re.I)
+
+
+def created_table(sql: str) -> str | None:
+    """The table whose new row's id the statement returns, if it is such an insert."""
+    match = _CREATES.match(sql.strip())
+    return match["table"] if match else None
+
+
+def _compared_with_an_id(sql: str, number: int) -> bool:
+    """Whether `$number` is compared with an id column (`id = $n`, `conversation_id = $n`…)."""
+    return re.search(rf"\b\w*id\s*=\s*\${number}\b", sql) is not None
 
 
 @dataclass
@@ -56,11 +69,16 @@ def statements(log_text: str) -> list[tuple[str, dict[int, str | None]]]:
 
 
 def script(prefix: str, captured: list[tuple[str, dict[int, str | None]]], request: Request,
-           task_id: int | None, tasks: tuple[int, int] = (0, 0)) -> Script:
+           task_id: int | None, tasks: tuple[int, int] = (0, 0), created: dict[int, int] | None = None) -> Script:
     """The pgbench script of one request kind. Parameters become pgbench variables (sent as parameters of the
     prepared statement); a NULL becomes a literal NULL, since pgbench can only send text, and the captured task
     id becomes `:task_id`, chosen per transaction as the service's load generator chooses it: uniformly among
-    `tasks` (first and last id), or each id once from `{prefix}first` on, which the measurement defines."""
+    `tasks` (first and last id), or each id once from `{prefix}first` on, which the measurement defines.
+
+    `created` maps a statement (its index) that inserted a row to the id it returned in the capture (a chat
+    turn's new conversation): each transaction keeps the id its own insert returns (`\\gset`) and uses it where
+    the captured request used that id, as the service does; replaying the captured id instead would make every
+    client write the same conversation row and read its ever longer history."""
     lines, defines = [], {}
     if request.ids == RANDOM:
         lines.append(rf"\set task_id random(:{prefix}first, :{prefix}last)")
@@ -69,18 +87,26 @@ def script(prefix: str, captured: list[tuple[str, dict[int, str | None]]], reque
         lines += [rf"\set {prefix}k :{prefix}k + 1",
                   rf"\set task_id :{prefix}first + :client_id + :{prefix}k * :clients"]
         defines[f"{prefix}k"] = "0"
+    created, used, texts = created or {}, set(), []
     for index, (sql, parameters) in enumerate(captured):
-        def substitute(match: re.Match[str], index: int = index, parameters: dict = parameters) -> str:
+        def substitute(match: re.Match[str], index: int = index, sql: str = sql, parameters: dict = parameters) -> str:
             number = int(match[1])
             value = parameters.get(number)
             if value is None:
                 return "NULL"
             if task_id is not None and value == str(task_id):
                 return ":task_id"
+            for source, new_id in created.items():
+                if source < index and value == str(new_id) and _compared_with_an_id(sql, number):
+                    used.add(source)
+                    return f":{prefix}s{source}_id"
             name = f"{prefix}s{index}p{number}"
             defines[name] = value
             return f":{name}"
-        lines.append(_PLACEHOLDER.sub(substitute, sql.rstrip().rstrip(";")) + ";")
+        texts.append(_PLACEHOLDER.sub(substitute, sql.rstrip().rstrip(";")))
+    # `\gset` ends a statement in place of its semicolon and keeps its returned columns as variables; only
+    # where a later statement uses the id (a column alias such as "priority: Priority" is no variable name).
+    lines += [f"{text}\n\\gset {prefix}s{index}_" if index in used else f"{text};" for index, text in enumerate(texts)]
     return Script("\n".join(lines) + "\n", defines, len(captured))
 
 

@@ -111,8 +111,11 @@ class Ceilings:
             captured = capture.capture(self.db.log, send_once)
             statements.append(captured)
             task_id = ids[1] if request.ids else None
+            # Nothing else writes while the capture runs, so a table's highest id is the row the request made.
+            created = {number: int(self.db.sql(f"select max(id) from {table}").strip())
+                       for number, (sql, _) in enumerate(captured) if (table := capture.created_table(sql))}
             scripts.append((capture.script(f"r{index}", captured, request, task_id,
-                                           (user.first_task, user.last_task)), request.weight))
+                                           (user.first_task, user.last_task), created), request.weight))
         self.scripts[row.key] = scripts
         self.captured[row.key] = statements
 

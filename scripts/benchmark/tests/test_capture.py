@@ -37,3 +37,26 @@ def test_fresh_ids_count_up_per_client():
     made = script("r0", statements(LOG)[1:2], request, task_id=10000042)
     assert made.text.splitlines()[:2] == [r"\set r0k :r0k + 1", r"\set task_id :r0first + :client_id + :r0k * :clients"]
     assert made.defines["r0k"] == "0"
+
+
+CHAT_LOG = """\
+2026-12-01 20:30:00.001 UTC [20344] LOG:  execute sqlx_s_1: insert into conversations (user_id, title) values ($1, $2)
+	returning id, title
+2026-12-01 20:30:00.001 UTC [20344] DETAIL:  parameters: $1 = 'u-1', $2 = 'What''s pending?'
+2026-12-01 20:30:00.002 UTC [20344] LOG:  execute sqlx_s_2: update conversations set turn = $3 where id = $1 and user_id = $2
+2026-12-01 20:30:00.002 UTC [20344] DETAIL:  parameters: $1 = '7', $2 = 'u-1', $3 = 't-1'
+2026-12-01 20:30:00.003 UTC [20344] LOG:  execute sqlx_s_3: select id from messages where conversation_id = $1 limit $2
+2026-12-01 20:30:00.003 UTC [20344] DETAIL:  parameters: $1 = '7', $2 = '7'
+"""
+
+
+def test_a_created_id_is_each_transactions_own():
+    request = Request("POST", "/api/{user}/chat", user="chat")
+    made = script("r0", statements(CHAT_LOG), request, task_id=None, created={0: 7})
+    lines = made.text.splitlines()
+    assert lines[:3] == ["insert into conversations (user_id, title) values (:r0s0p1, :r0s0p2)",
+                         "returning id, title", r"\gset r0s0_"]
+    assert "where id = :r0s0_id and user_id = :r0s1p2;" in made.text
+    # Only a parameter compared with an id column is the new id; a limit that happens to be equal is not.
+    assert lines[-1] == "select id from messages where conversation_id = :r0s0_id limit :r0s2p2;"
+    assert made.defines["r0s2p2"] == "7" and "r0s1p1" not in made.defines
