@@ -93,7 +93,7 @@ ROWS: tuple[Row, ...] = (
     Row("login", "POST /api/auth/login (argon2id)",
         (Request("POST", "/api/auth/login", user="login", body=LOGIN,
                  headers=(("X-Forwarded-For", "2001:db8:{k}::1"),)),),
-        notes="bound by argon2id by design: 7 MiB and five passes (about 20 ms of CPU) per hash"),
+        notes="bound by argon2id by design: 7 MiB and five passes (about 13 ms of CPU) per hash"),
 )
 
 # A subset for `--smoke` (scripts/test): one row of each mechanism, so the script cannot rot.
